@@ -1,0 +1,20 @@
+import type { RequestHandler } from 'express';
+import type { ApiKeyStore } from './api-keys.js';
+
+/** The bearer token of a request, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Express middleware: 401 with one body whatever was wrong, unless the bearer key is valid. */
+export function requireApiKey(keys: ApiKeyStore): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      if (await keys.verify(bearerToken(req.headers.authorization))) return next();
+      res.status(401).json({ success: false, data: null, message: 'Unauthorized: a valid API key is required' });
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Sequelize, type Options } from 'sequelize';
+import type { Config } from '../config.js';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+/**
+ * Opens the database named by DATABASE_URL: MySQL/MariaDB through mysql2, or an SQLite file
+ * (its folder is created on first start). Times are stored in UTC with millisecond precision.
+ */
+export async function connectDatabase(database: Config['DATABASE_URL']): Promise<Sequelize> {
+  const common: Options = { logging: false, timezone: '+00:00', define: { underscored: true } };
+  let sequelize: Sequelize;
+  if (database.dialect === 'sqlite') {
+    if (database.storage !== ':memory:') mkdirSync(dirname(database.storage), { recursive: true });
+    sequelize = new Sequelize({
+      ...common,
+      dialect: 'sqlite',
+      storage: database.storage,
+      // SQLite has one writer; concurrent transactions wait instead of failing at once.
+      retry: { match: [/SQLITE_BUSY/], max: 20 },
+      hooks: {
+        afterConnect: async (connection: unknown) => {
+          const db = connection as { exec(sql: string, cb: (err: Error | null) => void): void };
+          await new Promise<void>((resolve, reject) =>
+            db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (err) =>
+              err ? reject(err) : resolve(),
+            ),
+          );
+        },
+      },
+    });
+  } else {
+    sequelize = new Sequelize(database.url, {
+      ...common,
+      dialect: 'mysql',
+      pool: { max: 20, min: 0, idle: 10_000, acquire: 10_000 },
+      dialectOptions: { connectTimeout: 5_000, charset: 'utf8mb4' },
+    });
+  }
+  await sequelize.authenticate();
+  return sequelize;
+}
+
+export function dialectOf(sequelize: Sequelize): Dialect {
+  return sequelize.getDialect() === 'sqlite' ? 'sqlite' : 'mysql';
+}

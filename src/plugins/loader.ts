@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { subscribableEvents } from '../events.js';
+import type { PluginHost, PluginInstance, PluginModule } from './host.js';
+
+export const manifestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string().optional(),
+  entry: z.string().min(1),
+  hooks: z.array(z.enum(subscribableEvents)),
+  adminPage: z.object({ path: z.string().startsWith('/'), title: z.string(), section: z.string() }).optional(),
+  migrations: z.array(z.string()).default([]),
+});
+export type PluginManifest = z.infer<typeof manifestSchema>;
+
+/** Reads and validates a plugin.json. */
+export function readManifest(path: string): PluginManifest {
+  const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * Checks that the module provides what its manifest promises, adds its admin page and calls
+ * `register(host)`. The host runs `module.migrations` before this.
+ */
+export async function registerPlugin(manifest: PluginManifest, module: PluginModule, host: PluginHost): Promise<PluginInstance> {
+  const names = new Set((module.migrations ?? []).map((m) => m.name));
+  const missing = manifest.migrations.filter((m) => !names.has(m));
+  if (missing.length) throw new Error(`plugin ${manifest.id}: migrations ${missing.join(', ')} named in plugin.json are not exported`);
+  if (manifest.adminPage) host.addAdminPage(manifest.adminPage);
+  const instance = await module.register(host);
+  host.logger.info({ plugin: manifest.id, version: manifest.version }, 'plugin registered');
+  return instance;
+}

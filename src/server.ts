@@ -1,0 +1,130 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { Server as SocketServer } from 'socket.io';
+import type { Sequelize } from 'sequelize';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { connectDatabase } from './db/connect.js';
+import { migrateUp } from './db/migrate.js';
+import { coreMigrations } from '../migrations/index.js';
+import { HookBus } from './hooks.js';
+import { ApiKeyStore } from './auth/api-keys.js';
+import { requireApiKey } from './auth/require-api-key.js';
+import { attachChat } from './chat/index.js';
+import { attachRedisAdapter } from './chat/redis-adapter.js';
+import { readManifest, registerPlugin } from './plugins/loader.js';
+import type { PluginInstance } from './plugins/host.js';
+import * as webhooksPlugin from './webhooks/plugin.js';
+
+/** The project root: the nearest folder above this module holding plugin.json (src/ or dist/src/). */
+export const projectRoot = findUp(dirname(fileURLToPath(import.meta.url)), 'plugin.json');
+const manifestPath = join(projectRoot, 'plugin.json');
+
+function findUp(dir: string, file: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, file))) return d;
+    if (dirname(d) === d) throw new Error(`${file} not found above ${dir}`);
+  }
+}
+
+export interface LiveChatServer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly sequelize: Sequelize;
+  readonly hooks: HookBus;
+  readonly io: SocketServer;
+  readonly app: Express;
+  readonly http: HttpServer;
+  readonly apiKeys: ApiKeyStore;
+  readonly adminPages: { path: string; title: string; section: string }[];
+  /** Listens on config.PORT (0 = any free port); resolves to the port. */
+  listen(): Promise<number>;
+  /** Graceful shutdown: stop accepting, finish in-flight work, close the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole server: database and migrations, HTTP, Socket.IO, chat, plugins. */
+export async function createLiveChatServer(config: Config, options: { logger?: Logger; print?: (line: string) => void } = {}): Promise<LiveChatServer> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const sequelize = await connectDatabase(config.DATABASE_URL);
+  await migrateUp(sequelize, [...coreMigrations, ...(webhooksPlugin.migrations ?? [])]);
+
+  const apiKeys = new ApiKeyStore(sequelize, config.ADMIN_API_KEY);
+  const initialKey = await apiKeys.ensureInitialKey();
+  if (initialKey) {
+    (options.print ?? console.log)(`Admin API key (shown once, store it now): ${initialKey}`);
+  }
+
+  const hooks = new HookBus(logger);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  const http = createHttpServer(app);
+  const io = new SocketServer(http, { cors: { origin: '*' }, maxHttpBufferSize: 256 * 1024 });
+  const redis = config.REDIS_URL ? await attachRedisAdapter(io, config.REDIS_URL) : null;
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await sequelize.query('SELECT 1');
+      res.json({ status: 'ok', database: 'up' });
+    } catch {
+      res.status(503).json({ status: 'degraded', database: 'down' });
+    }
+  });
+
+  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys });
+  const adminPages: LiveChatServer['adminPages'] = [];
+  const router = express.Router();
+  app.use(router);
+  const plugins: PluginInstance[] = [
+    await registerPlugin(readManifest(manifestPath), webhooksPlugin, {
+      router,
+      sequelize,
+      hooks,
+      logger: logger.child({ plugin: 'webhooks' }),
+      config,
+      auth: { requireApiKey: requireApiKey(apiKeys), requireAdmin: requireApiKey(apiKeys) },
+      addAdminPage: (page) => adminPages.push(page),
+    }),
+  ];
+  app.use(jsonErrors(logger));
+
+  let closing: Promise<void> | null = null;
+  return {
+    config, logger, sequelize, hooks, io, app, http, apiKeys, adminPages,
+    listen: () =>
+      new Promise<number>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.PORT, () => resolve((http.address() as AddressInfo).port));
+      }),
+    close: () =>
+      (closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        http.closeAllConnections();
+        await httpClosed;
+        await chat.close();
+        for (const plugin of plugins) await plugin.stop();
+        await redis?.close();
+        await sequelize.close();
+      })()),
+  };
+}
+
+/** Bad JSON and oversized bodies are the client's fault: 400/413 with a message, never a 500. */
+function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logger.error({ err, path: req.path }, 'request failed');
+    const message =
+      err?.type === 'entity.parse.failed' ? 'Malformed JSON body'
+      : err?.type === 'entity.too.large' ? 'Request body too large'
+      : status === 500 ? 'Internal server error'
+      : String(err?.message ?? 'Bad request');
+    if (!res.headersSent) res.status(status).json({ success: false, data: null, message });
+  };
+}
