@@ -2,9 +2,10 @@ import type { Migration } from '../src/db/migrate.js';
 import { createChatTables } from './0001-create-chat-tables.js';
 import { createApiKeys } from './0002-create-api-keys.js';
 import { createWebhookTables } from './0003-create-webhook-tables.js';
+import { addDeliveryRetryBase } from './0004-add-delivery-retry-base.js';
 
 /** The chat server's own tables. */
 export const coreMigrations: readonly Migration[] = [createChatTables, createApiKeys];
 
 /** The webhooks plugin's tables (plugin.json names them; the plugin exports them). */
-export const webhookMigrations: readonly Migration[] = [createWebhookTables];
+export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase];
