@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { sampleEnvelope, sampleMessage } from '../lib/events.js';
+import { benchGot } from '../lib/http.js';
+import { closedLoop, waitFor } from '../lib/load.js';
+import { naiveDatabase } from '../lib/naive-database.js';
+import { naiveDelivery } from '../lib/naive.js';
+import { startBenchServer } from '../lib/server.js';
+import { createWebhook } from '../lib/api.js';
+import { count, percent, perSecond, ratio } from '../lib/format.js';
+import type { BenchContext } from '../lib/context.js';
+import type { ScenarioResult } from '../lib/result.js';
+
+const SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
+
+/**
+ * 2. Delivery throughput, durable, beside the ceiling (got alone, no database) and a naive queue
+ * (one awaited insert, POST, attempt insert and update per delivery), all to the same receiver,
+ * with the same number of requests in flight.
+ */
+export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
+  const { settings, receiver, log } = ctx;
+  const { concurrency } = settings.throughput;
+
+  log(`ceiling: got alone, ${concurrency} in flight, ${settings.throughput.ceilingSeconds} s`);
+  const ceiling = await measureCeiling(ctx);
+  log(`  ${perSecond(ceiling)}`);
+
+  log(`naive: insert, POST, attempt, update per delivery, ${concurrency} workers, ${settings.throughput.naiveSeconds} s`);
+  const naive = await measureNaive(ctx);
+  log(`  ${perSecond(naive.rate)}`);
+
+  log(`durable: events through the hook bus into the engine, ${settings.throughput.webhooks} webhooks, ${settings.throughput.durableSeconds} s`);
+  await receiver.reset();
+  const durable = await measureDurable(ctx);
+  log(`  ${perSecond(durable.rate)} (${count(durable.delivered)} rows delivered in ${durable.seconds.toFixed(1)} s)`);
+
+  const ofCeiling = durable.rate / ceiling;
+  const overNaive = durable.rate / naive.rate;
+  const figure = `${perSecond(durable.rate)} delivered`;
+  return {
+    rows: [
+      { id: '2a', name: 'Delivery throughput vs ceiling', figure, baseline: `got alone ${perSecond(ceiling)}`, result: percent(ofCeiling), target: '≥ 50 %', met: ofCeiling >= 0.5 },
+      { id: '2b', name: 'Delivery throughput vs naive', figure, baseline: `naive ${perSecond(naive.rate)}`, result: ratio(overNaive), target: '≥ 3×', met: overNaive >= 3 },
+    ],
+    details: [
+      `Receiver answers 200 at once (own process, keep-alive). ${concurrency} requests in flight for all three.`,
+      `- Ceiling: got POSTs of a ${sampleEnvelope(1).body.length}-byte envelope, no database: ${perSecond(ceiling)}.`,
+      `- Naive: ${count(naive.done)} deliveries in ${naive.seconds.toFixed(1)} s = ${perSecond(naive.rate)} (${naive.errors} errors).`,
+      `- Durable: ${count(durable.events)} message.received events emitted inside transactions for ${settings.throughput.durableSeconds} s, ` +
+        `each fanned out to ${settings.throughput.webhooks} webhooks; ${count(durable.delivered)} rows delivered (status updated) ` +
+        `${durable.seconds.toFixed(1)} s after the first event = ${perSecond(durable.rate)}. ` +
+        `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered.`,
+    ],
+  };
+}
+
+async function measureCeiling({ settings, receiver }: BenchContext): Promise<number> {
+  const { got, close } = benchGot(settings.throughput.concurrency);
+  try {
+    const { body } = sampleEnvelope(1);
+    const url = receiver.url('ok', 'ceiling');
+    const post = async () => {
+      await got.post(url, { body, headers: { 'content-type': 'application/json' } });
+    };
+    await closedLoop(settings.throughput.concurrency, 1000, post);
+    const result = await closedLoop(settings.throughput.concurrency, settings.throughput.ceilingSeconds * 1000, post);
+    if (result.errors) throw new Error(`ceiling: ${result.errors} errors (${result.firstError})`);
+    return result.done / result.seconds;
+  } finally {
+    close();
+  }
+}
+
+async function measureNaive({ settings, receiver }: BenchContext) {
+  const url = receiver.url('ok', 'naive');
+  const db = await naiveDatabase(url);
+  const { got, close } = benchGot(settings.throughput.concurrency);
+  try {
+    const webhook = { id: db.webhookId, url, secret: SECRET };
+    const job = (i: number) => naiveDelivery(db.sequelize, got, webhook, i);
+    await closedLoop(settings.throughput.concurrency, 1000, job);
+    const result = await closedLoop(settings.throughput.concurrency, settings.throughput.naiveSeconds * 1000, job);
+    return { ...result, rate: result.done / result.seconds };
+  } finally {
+    close();
+    await db.stop();
+  }
+}
+
+async function measureDurable({ settings, receiver }: BenchContext) {
+  const bench = await startBenchServer();
+  try {
+    const { sequelize, hooks } = bench.server;
+    for (let i = 0; i < settings.throughput.webhooks; i++) {
+      await createWebhook(bench.url, { name: `fast ${i}`, url: receiver.url('ok', `durable-${i}`), events: ['message.received'], secret: SECRET });
+    }
+    const fanout = settings.throughput.webhooks;
+    let nextId = 1;
+    const emit = () =>
+      sequelize.transaction(async (transaction) => {
+        await hooks.emit('message.received', sampleMessage(nextId++), { transaction });
+      });
+
+    // Warm up the engine, the pool and the JIT, then start from an empty receiver.
+    await closedLoop(8, 1000, emit);
+    if (!(await waitFor(async () => (await pendingRows(sequelize)) === 0, 30_000))) throw new Error('warm-up deliveries never finished');
+    await receiver.reset();
+    const before = await deliveredRows(sequelize);
+
+    // Emitters stop when the receiver is this many deliveries behind, so the run measures
+    // sustained delivery, not how fast an unbounded backlog can be written.
+    const maxBehind = settings.throughput.concurrency * 32;
+    let received = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        received = (await receiver.counts()).ok;
+        await sleep(50);
+      }
+    })();
+    const start = performance.now();
+    const deadline = start + settings.throughput.durableSeconds * 1000;
+    let events = 0;
+    const producer = async () => {
+      while (performance.now() < deadline) {
+        if ((events * fanout) - received > maxBehind) {
+          await sleep(2);
+          continue;
+        }
+        events++;
+        await emit();
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, producer));
+    const drained = await waitFor(async () => (await pendingRows(sequelize)) === 0, 120_000, 20);
+    const seconds = (performance.now() - start) / 1000;
+    polling = false;
+    await poller;
+    const delivered = (await deliveredRows(sequelize)) - before;
+    const counts = await receiver.counts();
+    return {
+      events,
+      delivered,
+      seconds,
+      rate: delivered / seconds,
+      received: counts.ok,
+      duplicates: counts.duplicates,
+      notDelivered: drained ? events * fanout - delivered : await pendingRows(sequelize),
+    };
+  } finally {
+    await bench.stop();
+  }
+}
+
+async function pendingRows(sequelize: Sequelize): Promise<number> {
+  const rows = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'`, { type: QueryTypes.SELECT });
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function deliveredRows(sequelize: Sequelize): Promise<number> {
+  const rows = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`, { type: QueryTypes.SELECT });
+  return Number(rows[0]?.n ?? 0);
+}
