@@ -19,6 +19,7 @@ import { attachRedisAdapter } from './chat/redis-adapter.js';
 import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
+import { widgetRoutes } from './widget/routes.js';
 
 /** The project root: the nearest folder above this module holding plugin.json (src/ or dist/src/). */
 export const projectRoot = findUp(dirname(fileURLToPath(import.meta.url)), 'plugin.json');
@@ -75,6 +76,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       res.status(503).json({ status: 'degraded', database: 'down' });
     }
   });
+  app.use(widgetRoutes({ root: projectRoot, publicUrl: config.PUBLIC_URL }));
 
   const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys });
   const adminPages: LiveChatServer['adminPages'] = [];
