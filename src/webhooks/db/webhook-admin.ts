@@ -1,0 +1,141 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { toWebhookRecord, type WebhookRecord } from './webhook-store.js';
+import { parseDate, sqlDate } from './values.js';
+import type { DeliveryStatus } from './delivery-logs.js';
+
+/**
+ * The admin side of the `webhooks` table: what the REST API creates, reads, changes and deletes.
+ * Secrets arrive here already encrypted; this module never sees a plaintext secret.
+ */
+
+export interface LastDelivery {
+  status: DeliveryStatus;
+  at: Date;
+}
+
+export interface WebhookEntry extends WebhookRecord {
+  lastDelivery: LastDelivery | null;
+}
+
+export interface WebhookListEntry extends WebhookEntry {
+  deliveryLogsCount: number;
+}
+
+/** The columns an admin change may set. */
+export interface WebhookColumns {
+  name: string;
+  url: string;
+  events: readonly string[];
+  secret_encrypted: string | null;
+  is_active: boolean;
+  format: string;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  consecutive_failures: number;
+  failing_since: Date | null;
+}
+
+export type NewWebhook = Pick<WebhookColumns, 'name' | 'url' | 'events' | 'secret_encrypted' | 'is_active' | 'format'>;
+
+export class WebhookAdmin {
+  constructor(private readonly sequelize: Sequelize) {}
+
+  /** Every webhook, oldest first, with the size of its delivery log and its newest delivery. */
+  async list(): Promise<WebhookListEntry[]> {
+    const rows = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT w.*, COALESCE(c.n, 0) AS delivery_logs_count, l.status AS last_delivery_status, l.updated_at AS last_delivery_at
+         FROM webhooks w
+         LEFT JOIN (SELECT webhook_id, COUNT(*) AS n, MAX(id) AS last_id FROM webhook_deliveries GROUP BY webhook_id) c
+           ON c.webhook_id = w.id
+         LEFT JOIN webhook_deliveries l ON l.id = c.last_id
+        ORDER BY w.id`,
+      { type: QueryTypes.SELECT },
+    );
+    return rows.map((row) => ({ ...toWebhookRecord(row), lastDelivery: lastDelivery(row), deliveryLogsCount: Number(row.delivery_logs_count) }));
+  }
+
+  async get(id: number): Promise<WebhookEntry | null> {
+    const [row] = await this.sequelize.query<Record<string, unknown>>(
+      `SELECT w.*, l.status AS last_delivery_status, l.updated_at AS last_delivery_at
+         FROM webhooks w
+         LEFT JOIN webhook_deliveries l ON l.id = (SELECT MAX(id) FROM webhook_deliveries WHERE webhook_id = w.id)
+        WHERE w.id = ?`,
+      { replacements: [id], type: QueryTypes.SELECT },
+    );
+    return row ? { ...toWebhookRecord(row), lastDelivery: lastDelivery(row) } : null;
+  }
+
+  /** Inserts a webhook and returns its id. */
+  async create(values: NewWebhook, now = new Date()): Promise<number> {
+    const at = sqlDate(this.sequelize, now);
+    const [result] = await this.sequelize.query(
+      `INSERT INTO webhooks (name, url, events, secret_encrypted, is_active, format, consecutive_failures, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+      {
+        replacements: [values.name, values.url, JSON.stringify(values.events), values.secret_encrypted, values.is_active, values.format, at, at],
+        type: QueryTypes.INSERT,
+      },
+    );
+    return insertedId(result);
+  }
+
+  /** Sets the given columns (and updated_at); false when there is no such webhook. */
+  async update(id: number, changes: Partial<WebhookColumns>, now = new Date()): Promise<boolean> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of Object.entries(changes) as [keyof WebhookColumns, WebhookColumns[keyof WebhookColumns]][]) {
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(
+        column === 'events' ? JSON.stringify(value)
+        : value instanceof Date ? sqlDate(this.sequelize, value)
+        : value,
+      );
+    }
+    sets.push('updated_at = ?');
+    params.push(sqlDate(this.sequelize, now), id);
+    const changed = await this.sequelize.query(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = ?`, {
+      replacements: params,
+      type: QueryTypes.BULKUPDATE,
+    });
+    return Number(changed) > 0;
+  }
+
+  /**
+   * Deletes a webhook and its whole delivery log in one transaction (the foreign keys cascade
+   * too, but the log must go even on a database whose cascade was left off).
+   */
+  async delete(id: number): Promise<boolean> {
+    return this.sequelize.transaction(async (transaction) => {
+      await this.sequelize.query(
+        'DELETE FROM webhook_delivery_attempts WHERE delivery_row_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)',
+        { replacements: [id], type: QueryTypes.DELETE, transaction },
+      );
+      await this.sequelize.query('DELETE FROM webhook_deliveries WHERE webhook_id = ?', { replacements: [id], type: QueryTypes.DELETE, transaction });
+      const deleted = await this.sequelize.query('DELETE FROM webhooks WHERE id = ?', {
+        replacements: [id],
+        type: QueryTypes.BULKDELETE,
+        transaction,
+      });
+      return Number(deleted) > 0;
+    });
+  }
+
+  /** Replaces the (encrypted) secret; false when there is no such webhook. */
+  async setSecret(id: number, secretEncrypted: string, now = new Date()): Promise<boolean> {
+    return this.update(id, { secret_encrypted: secretEncrypted }, now);
+  }
+}
+
+function lastDelivery(row: Record<string, unknown>): LastDelivery | null {
+  const at = parseDate(row.last_delivery_at);
+  return row.last_delivery_status == null || !at ? null : { status: String(row.last_delivery_status) as DeliveryStatus, at };
+}
+
+/** A raw INSERT answers [insertId, affectedRows] on both dialects. */
+function insertedId(result: unknown): number {
+  const id = Number(result);
+  if (!(id > 0)) throw new Error('INSERT INTO webhooks returned no id');
+  return id;
+}
+
