@@ -13,7 +13,10 @@ import { migrateUp } from './db/migrate.js';
 import { coreMigrations } from '../migrations/index.js';
 import { HookBus } from './hooks.js';
 import { ApiKeyStore } from './auth/api-keys.js';
-import { requireApiKey } from './auth/require-api-key.js';
+import { SessionTokens } from './auth/session.js';
+import { loadAppKey } from './crypto/secret-box.js';
+import { agentSessionVerifier, requireAdminSession, requireApiKeyOrSession } from './admin/auth.js';
+import { createAdminRouter } from './admin/router.js';
 import { attachChat } from './chat/index.js';
 import { attachRedisAdapter } from './chat/redis-adapter.js';
 import { readManifest, registerPlugin } from './plugins/loader.js';
@@ -78,9 +81,12 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   });
   app.use(widgetRoutes({ root: projectRoot, publicUrl: config.PUBLIC_URL }));
 
-  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys });
+  // Admin sessions are signed with the app key, so they survive restarts and work on every instance.
+  const sessions = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR));
+  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, verifyAgentHandshake: agentSessionVerifier(sessions) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
+  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, nav: () => adminPages }));
   app.use(router);
   const plugins: PluginInstance[] = [
     await registerPlugin(readManifest(manifestPath), webhooksPlugin, {
@@ -89,7 +95,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       hooks,
       logger: logger.child({ plugin: 'webhooks' }),
       config,
-      auth: { requireApiKey: requireApiKey(apiKeys), requireAdmin: requireApiKey(apiKeys) },
+      auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions), requireAdmin: requireAdminSession(sessions) },
       addAdminPage: (page) => adminPages.push(page),
     }),
   ];

@@ -1,0 +1,111 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
+import type { ApiKeyStore } from '../auth/api-keys.js';
+import { bearerToken } from '../auth/require-api-key.js';
+import { SESSION_COOKIE, type AdminSession, type SessionTokens } from '../auth/session.js';
+import { readCookie } from './cookies.js';
+
+/** The header the admin pages send their CSRF token in (form posts use the `_csrf` field). */
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The valid admin session a request's cookie carries, or null. */
+export function sessionOf(tokens: SessionTokens, headers: IncomingHttpHeaders): AdminSession | null {
+  return tokens.verify(readCookie(headers.cookie, SESSION_COOKIE));
+}
+
+/** The session the auth middleware found, for the page that renders the CSRF token. */
+export function adminSession(res: Response): AdminSession | undefined {
+  return res.locals.adminSession as AdminSession | undefined;
+}
+
+function csrfTokenOf(req: Request): unknown {
+  const body = req.body as Record<string, unknown> | undefined;
+  return req.get(CSRF_HEADER) ?? (body && typeof body === 'object' ? body._csrf : undefined);
+}
+
+/**
+ * Whether a browser request comes from our own pages: its Origin (or, lacking one, Referer) names
+ * this host. Requests without either are not from a browser form and pass; SameSite does the rest.
+ */
+export function sameOrigin(headers: IncomingHttpHeaders): boolean {
+  const source = headers.origin ?? headers.referer;
+  if (source === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(source).host;
+  } catch {
+    return false;
+  }
+  const forwarded = typeof headers['x-forwarded-host'] === 'string' ? headers['x-forwarded-host'].split(',')[0]?.trim() : undefined;
+  return host === headers.host || (forwarded !== undefined && host === forwarded);
+}
+
+const unauthorized = { success: false, data: null, message: 'Unauthorized: a valid API key is required' };
+const badCsrf = { success: false, data: null, message: 'Forbidden: missing or invalid CSRF token' };
+
+/**
+ * API middleware: passes a valid `Authorization: Bearer <key>`, or an admin session cookie, which
+ * on POST/PUT/PATCH/DELETE must come with the session's CSRF token (a cookie alone could have
+ * been sent by another site; a bearer key cannot). 401 or 403 otherwise.
+ */
+export function requireApiKeyOrSession(keys: ApiKeyStore, tokens: SessionTokens): RequestHandler {
+  return async (req, res, next) => {
+    const bearer = bearerToken(req.headers.authorization);
+    if (bearer !== undefined) {
+      if (await keys.verify(bearer)) return next();
+      return void res.status(401).json(unauthorized);
+    }
+    const session = sessionOf(tokens, req.headers);
+    if (!session) return void res.status(401).json(unauthorized);
+    if (!SAFE_METHODS.has(req.method) && !tokens.verifyCsrf(session, csrfTokenOf(req))) {
+      return void res.status(403).json(badCsrf);
+    }
+    res.locals.adminSession = session;
+    next();
+  };
+}
+
+/** The sign-in page, asked to come back to `path` afterwards. */
+export function loginPath(path: string): string {
+  return `/admin/login?next=${encodeURIComponent(path)}`;
+}
+
+/**
+ * Page middleware: without a session, GETs are redirected to the sign-in page (and come back after);
+ * other methods get 401. Writes need the CSRF token in `X-CSRF-Token` or a `_csrf` form field.
+ */
+export function requireAdminSession(tokens: SessionTokens): RequestHandler {
+  return (req, res, next) => {
+    const session = sessionOf(tokens, req.headers);
+    if (!session) {
+      if (SAFE_METHODS.has(req.method)) return void res.redirect(303, loginPath(req.originalUrl));
+      return void res.status(401).type('text/plain').send('Sign in first.');
+    }
+    if (!SAFE_METHODS.has(req.method) && !tokens.verifyCsrf(session, csrfTokenOf(req))) {
+      return void res.status(403).type('text/plain').send('Forbidden: missing or invalid CSRF token. Reload the page and try again.');
+    }
+    res.locals.adminSession = session;
+    next();
+  };
+}
+
+/** What the /agent namespace's handshake check receives (a subset of socket.io's Handshake). */
+export interface AgentHandshake {
+  headers: IncomingHttpHeaders;
+  auth: Record<string, unknown>;
+}
+
+/**
+ * The /agent handshake check for the admin console: a valid session cookie, the session's CSRF
+ * token in `auth.csrf` and, when the browser names one, our own Origin. The token stops another
+ * site from opening a socket that rides on the cookie (cross-site WebSocket hijacking).
+ */
+export function agentSessionVerifier(tokens: SessionTokens): (handshake: AgentHandshake) => Promise<boolean> {
+  return async (handshake) => {
+    const session = sessionOf(tokens, handshake.headers);
+    if (!session || !sameOrigin({ ...handshake.headers, referer: undefined })) return false;
+    return tokens.verifyCsrf(session, handshake.auth?.csrf);
+  };
+}

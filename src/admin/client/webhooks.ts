@@ -1,0 +1,174 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import type { WebhookView } from '../../webhooks/api/schemas.js';
+import { api, ApiError } from './api.js';
+import { byId, flash, h, replace, showPendingFlash } from './dom.js';
+import { badge, formatTime, timeEl } from './format.js';
+
+type Webhook = WebhookView & { delivery_logs_count: number };
+
+interface TestResult {
+  success: boolean;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  cause: string;
+}
+
+const container = byId('webhooks');
+const dialog = byId<HTMLDialogElement>('confirm-delete');
+
+function lastDelivery(w: Webhook): HTMLElement {
+  if (!w.last_delivery) return h('span', { class: 'muted' }, 'No deliveries yet');
+  return h('span', { class: 'stack' }, badge(w.last_delivery.status), timeEl(w.last_delivery.at));
+}
+
+/** Why the server switched this webhook off, above its row, until the admin turns it back on. */
+function disabledBanner(w: Webhook): HTMLElement | null {
+  if (w.is_active || !w.disabled_reason) return null;
+  return h(
+    'tr',
+    { class: 'notice-row', 'data-webhook-notice': w.id },
+    h(
+      'td',
+      { colspan: 6 },
+      h(
+        'div',
+        { class: 'alert warn' },
+        h('strong', {}, 'Disabled automatically'),
+        w.disabled_at ? ` on ${formatTime(w.disabled_at)}` : '',
+        ': ',
+        w.disabled_reason,
+        '. Fix the receiver, then turn the webhook back on: held retries will go out.',
+      ),
+    ),
+  );
+}
+
+function row(w: Webhook): HTMLTableRowElement[] {
+  const toggle = h('input', {
+    type: 'checkbox',
+    role: 'switch',
+    class: 'switch',
+    'aria-label': `Enabled: ${w.name}`,
+    checked: w.is_active,
+    onchange: () => void setActive(w, toggle),
+  });
+  const testResult = h('span', { class: 'test-result', 'aria-live': 'polite' });
+  const testButton = h('button', { type: 'button', class: 'button small', onclick: () => void runTest(w, testButton, testResult) }, 'Test');
+  const main = h(
+    'tr',
+    { 'data-webhook-id': w.id, class: w.is_active ? '' : 'inactive' },
+    h('td', {}, h('a', { class: 'strong', href: `/admin/webhooks/${w.id}/edit` }, w.name), w.has_secret ? h('span', { class: 'tag', title: 'Requests are signed' }, 'signed') : null),
+    h('td', { class: 'url' }, h('code', { title: w.url }, w.url), h('span', { class: 'tag' }, w.format)),
+    h('td', {}, h('div', { class: 'chips' }, w.events.map((e) => h('span', { class: 'chip' }, e)))),
+    h('td', {}, h('label', { class: 'switch-label' }, toggle)),
+    h('td', {}, lastDelivery(w)),
+    h(
+      'td',
+      { class: 'row-actions' },
+      h('div', { class: 'button-group' },
+        testButton,
+        h('a', { class: 'button small', href: `/admin/webhooks/${w.id}/deliveries` }, `Logs (${w.delivery_logs_count})`),
+        h('a', { class: 'button small', href: `/admin/webhooks/${w.id}/edit` }, 'Edit'),
+        h('button', { type: 'button', class: 'button small danger-text', onclick: () => confirmDelete(w) }, 'Delete'),
+      ),
+      testResult,
+    ),
+  );
+  const banner = disabledBanner(w);
+  return banner ? [banner as HTMLTableRowElement, main] : [main];
+}
+
+function render(webhooks: Webhook[]): void {
+  container.removeAttribute('aria-busy');
+  if (webhooks.length === 0) {
+    replace(
+      container,
+      h('div', { class: 'empty' },
+        h('p', {}, 'No webhooks yet.'),
+        h('p', { class: 'muted' }, 'Create one to send conversations and messages to Slack, Discord, n8n, Zapier, Make or your own server.'),
+        h('a', { class: 'button primary', href: '/admin/webhooks/new' }, 'Create webhook'),
+      ),
+    );
+    return;
+  }
+  replace(
+    container,
+    h(
+      'table',
+      { class: 'table', id: 'webhook-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'URL', 'Events', 'Enabled', 'Last delivery', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, webhooks.flatMap(row)),
+    ),
+  );
+}
+
+async function load(): Promise<void> {
+  try {
+    render((await api<Webhook[]>('GET', '/webhooks')).data);
+  } catch (err) {
+    replace(container, h('p', { class: 'alert error' }, `Could not load webhooks: ${(err as Error).message}`));
+  }
+}
+
+/** The toggle works in place; on failure it flips back and says why. */
+async function setActive(w: Webhook, toggle: HTMLInputElement): Promise<void> {
+  const wanted = toggle.checked;
+  toggle.disabled = true;
+  try {
+    await api('PUT', `/webhooks/${w.id}`, { is_active: wanted });
+    flash(`${w.name} ${wanted ? 'enabled' : 'disabled'}.`);
+    await load();
+  } catch (err) {
+    toggle.checked = !wanted;
+    flash(`Could not ${wanted ? 'enable' : 'disable'} ${w.name}: ${(err as Error).message}`, 'error');
+  } finally {
+    toggle.disabled = false;
+  }
+}
+
+async function runTest(w: Webhook, button: HTMLButtonElement, out: HTMLElement): Promise<void> {
+  button.disabled = true;
+  replace(out, h('span', { class: 'muted' }, 'Sending…'));
+  try {
+    const r = (await api<TestResult>('POST', `/webhooks/${w.id}/test`)).data;
+    const answer = r.status_code !== null ? `HTTP ${r.status_code}` : r.cause;
+    replace(
+      out,
+      h('span', { class: r.success ? 'ok' : 'bad', title: r.error ?? '' }, `${r.success ? '✓' : '✗'} ${answer} in ${r.duration_ms} ms`),
+      !r.success && r.error ? h('span', { class: 'muted small block' }, r.error) : null,
+    );
+  } catch (err) {
+    replace(out, h('span', { class: 'bad' }, `✗ ${err instanceof ApiError ? err.message : String(err)}`));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+let pendingDelete: Webhook | null = null;
+
+function confirmDelete(w: Webhook): void {
+  pendingDelete = w;
+  byId('confirm-delete-name').textContent = w.name;
+  dialog.returnValue = '';
+  dialog.showModal();
+}
+
+dialog.addEventListener('close', () => {
+  const w = pendingDelete;
+  pendingDelete = null;
+  if (!w || dialog.returnValue !== 'delete') return;
+  void (async () => {
+    try {
+      await api('DELETE', `/webhooks/${w.id}`);
+      flash(`${w.name} deleted, with its delivery logs.`);
+      await load();
+    } catch (err) {
+      flash(`Could not delete ${w.name}: ${(err as Error).message}`, 'error');
+    }
+  })();
+});
+
+showPendingFlash();
+void load();

@@ -1,0 +1,93 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** The admin session cookie's name. */
+export const SESSION_COOKIE = 'lc_session';
+
+/** How long a sign-in lasts: a working day, after which the admin signs in again. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface AdminSession {
+  /** Random id, 128 bits, base64url: what the CSRF token is bound to. */
+  id: string;
+  /** Epoch milliseconds after which the token is refused. */
+  expiresAt: number;
+}
+
+/**
+ * Stateless admin sessions: the cookie is `v1.<id>.<expiry>.<mac>`, HMAC-SHA256 under a key derived
+ * from the app key. Any instance sharing the app key accepts it, and it survives restarts, with
+ * no session table. The price is that sign-out clears the cookie but cannot revoke a copied token
+ * before it expires, so the cookie is HttpOnly and SameSite=Strict and the lifetime is bounded.
+ *
+ * CSRF tokens are an HMAC of the session id under a second derived key: they are useless without
+ * the matching cookie and never need storing.
+ *
+ * @example
+ * const tokens = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR));
+ * const { token, session } = tokens.issue();
+ * tokens.verify(token)?.id === session.id; // true until expiry
+ */
+export class SessionTokens {
+  readonly #sessionKey: Buffer;
+  readonly #csrfKey: Buffer;
+
+  constructor(
+    appKey: Buffer,
+    private readonly options: { ttlMs?: number; now?: () => number } = {},
+  ) {
+    // Derived keys: the app key also encrypts webhook secrets, and a MAC must never share a key with that.
+    this.#sessionKey = hmac(appKey, 'livechat admin session v1');
+    this.#csrfKey = hmac(appKey, 'livechat admin csrf v1');
+  }
+
+  get ttlMs(): number {
+    return this.options.ttlMs ?? SESSION_TTL_MS;
+  }
+
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** A new session and its cookie value. */
+  issue(): { token: string; session: AdminSession } {
+    const session = { id: randomBytes(16).toString('base64url'), expiresAt: this.#now() + this.ttlMs };
+    const payload = `v1.${session.id}.${session.expiresAt.toString(36)}`;
+    return { token: `${payload}.${mac(this.#sessionKey, payload)}`, session };
+  }
+
+  /** The session a cookie value stands for, or null when it is forged, malformed or expired. */
+  verify(token: unknown): AdminSession | null {
+    if (typeof token !== 'string' || token.length > 200) return null;
+    const match = /^(v1\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12}))\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return null;
+    const [, payload, id, expiry, signature] = match as unknown as [string, string, string, string, string];
+    if (!safeEqual(signature, mac(this.#sessionKey, payload))) return null;
+    const expiresAt = parseInt(expiry, 36);
+    if (!(expiresAt > this.#now())) return null;
+    return { id, expiresAt };
+  }
+
+  /** The CSRF token pages embed for this session. */
+  csrfToken(session: AdminSession): string {
+    return mac(this.#csrfKey, session.id);
+  }
+
+  /** Whether `token` is this session's CSRF token (constant-time). */
+  verifyCsrf(session: AdminSession, token: unknown): boolean {
+    return typeof token === 'string' && safeEqual(token, this.csrfToken(session));
+  }
+}
+
+function hmac(key: Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+function mac(key: Buffer, data: string): string {
+  return hmac(key, data).toString('base64url');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
