@@ -108,3 +108,13 @@ export async function recordWebhookFailure(
   );
   return getWebhook(sequelize, id);
 }
+
+/** The webhooks of a claimed batch, fresh (an admin may have changed a URL or secret since the cache was filled). */
+export async function getWebhooksByIds(sequelize: Sequelize, ids: readonly number[]): Promise<Map<number, WebhookRecord>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sequelize.query<Record<string, unknown>>('SELECT * FROM webhooks WHERE id IN (:ids)', {
+    type: QueryTypes.SELECT,
+    replacements: { ids: [...new Set(ids)] },
+  });
+  return new Map(rows.map((row) => toWebhookRecord(row)).map((w) => [w.id, w]));
+}

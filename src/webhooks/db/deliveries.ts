@@ -1,0 +1,292 @@
+import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
+import { insertAttempt, type AttemptRecord } from './attempts.js';
+import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
+
+/**
+ * The writes of the delivery table: the outbox insert, the sweeper's claim, the record of an
+ * attempt, and requeueing. Reads for the API live in delivery-logs.ts.
+ *
+ * A claim is a lease: `lease_owner` names the claim and `next_attempt_at` moves to the lease's
+ * expiry, so a row whose sender died becomes due again by itself and the claim stays a range scan
+ * on (status, next_attempt_at). Completing an attempt checks `lease_owner`, so a stale sender can
+ * never overwrite a row another process has claimed since.
+ */
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface NewDelivery {
+  deliveryId: string;
+  webhookId: number;
+  event: string;
+  /** The exact bytes every attempt sends. */
+  body: string;
+  isTest: boolean;
+  createdAt: Date;
+  /** When the first attempt is due (normally createdAt). */
+  nextAttemptAt: Date;
+  /** Insert already claimed (a test delivery sent at once). */
+  lease?: { owner: string; until: Date };
+}
+
+/** A claimed row: what a sender needs. */
+export interface ClaimedDelivery {
+  id: number;
+  deliveryId: string;
+  webhookId: number;
+  event: string;
+  body: string;
+  isTest: boolean;
+  /** Attempts made before this claim. */
+  attemptNumber: number;
+  retryBase: number;
+  createdAt: Date;
+  leaseOwner: string;
+}
+
+/** What an attempt turns the delivery into. */
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  /** For pending: when the next attempt is due. */
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+/** The delivery as it stands when the attempt is recorded (a redeliver may have moved retry_base meanwhile). */
+export interface DeliveryState {
+  attemptNumber: number;
+  retryBase: number;
+  isTest: boolean;
+}
+
+const isMysql = (sequelize: Sequelize) => sequelize.getDialect() !== 'sqlite';
+
+/**
+ * A write transaction that is safe against concurrent writers on both dialects: READ COMMITTED on
+ * MySQL (no gap locks, so a claim never blocks the chat's outbox insert), IMMEDIATE on SQLite
+ * (takes the single write lock up front instead of failing on a read-to-write upgrade).
+ */
+export function writeTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
+  return sequelize.transaction(
+    isMysql(sequelize) ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE },
+    work,
+  );
+}
+
+/** The outbox write: every row in ONE multi-row insert, inside the caller's transaction when given. */
+export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<void> {
+  if (rows.length === 0) return;
+  const values: unknown[] = [];
+  for (const r of rows) {
+    const created = sqlDate(sequelize, r.createdAt);
+    values.push(
+      r.deliveryId, r.webhookId, r.event, r.body, r.isTest, 'pending', 0, 0,
+      sqlDate(sequelize, r.lease ? r.lease.until : r.nextAttemptAt),
+      r.lease?.owner ?? null,
+      r.lease ? sqlDate(sequelize, r.lease.until) : null,
+      created, created,
+    );
+  }
+  await sequelize.query(
+    `INSERT INTO webhook_deliveries
+       (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+     VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    { type: QueryTypes.INSERT, replacements: values, ...(transaction ? { transaction } : {}) },
+  );
+}
+
+/** Inserts one row already claimed by `row.lease` (a test delivery sent at once) and returns it as claimed. */
+export async function insertClaimedDelivery(sequelize: Sequelize, row: NewDelivery & { lease: { owner: string; until: Date } }): Promise<ClaimedDelivery> {
+  await insertDeliveries(sequelize, [row]);
+  const [found] = await sequelize.query<{ id: unknown }>('SELECT id FROM webhook_deliveries WHERE delivery_id = :id', {
+    type: QueryTypes.SELECT,
+    replacements: { id: row.deliveryId },
+  });
+  return {
+    id: parseIntOr(found?.id, 0),
+    deliveryId: row.deliveryId,
+    webhookId: row.webhookId,
+    event: row.event,
+    body: row.body,
+    isTest: row.isTest,
+    attemptNumber: 0,
+    retryBase: 0,
+    createdAt: row.createdAt,
+    leaseOwner: row.lease.owner,
+  };
+}
+
+export interface ClaimOptions {
+  /** Names this claim; completion must present it. */
+  owner: string;
+  now: Date;
+  leaseUntil: Date;
+  limit: number;
+  /** Claim only these deliveries (the first attempt, right after the outbox commit). */
+  deliveryIds?: readonly string[];
+  /** Leave the rows of these webhooks alone (full or paused in this process). */
+  skipWebhookIds?: readonly number[];
+}
+
+/**
+ * Claims up to `limit` due rows of enabled webhooks, oldest due first. On MySQL two processes
+ * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
+ */
+export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  if (options.limit <= 0 || options.deliveryIds?.length === 0) return [];
+  const mysql = isMysql(sequelize);
+  const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
+  if (options.deliveryIds) where.push('d.delivery_id IN (:deliveryIds)');
+  if (options.skipWebhookIds?.length) where.push('d.webhook_id NOT IN (:skip)');
+  // A held row (webhook disabled) stays pending and goes out when the webhook is enabled again.
+  // A scalar subquery, not a join or EXISTS: MariaDB turns those into a semi-join with a filesort,
+  // and a join would also lock the webhooks rows. This way the plan is a range scan on
+  // webhook_deliveries_due that stops at LIMIT, plus one primary-key lookup per row, unlocked.
+  where.push('(SELECT w.is_active FROM webhooks w WHERE w.id = d.webhook_id) = :yes');
+  return writeTransaction(sequelize, async (transaction) => {
+    const rows = await sequelize.query<Record<string, unknown>>(
+      `SELECT d.id, d.delivery_id, d.webhook_id, d.event, d.body, d.is_test, d.attempt_number, d.retry_base, d.created_at
+         FROM webhook_deliveries d
+        WHERE ${where.join(' AND ')}
+        ORDER BY d.next_attempt_at
+        LIMIT :limit${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      {
+        type: QueryTypes.SELECT,
+        transaction,
+        replacements: {
+          now: sqlDate(sequelize, options.now),
+          deliveryIds: options.deliveryIds ?? [],
+          skip: options.skipWebhookIds ?? [],
+          yes: true,
+          limit: options.limit,
+        },
+      },
+    );
+    if (rows.length === 0) return [];
+    const until = sqlDate(sequelize, options.leaseUntil);
+    await sequelize.query(
+      'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
+      { type: QueryTypes.BULKUPDATE, transaction, replacements: { owner: options.owner, until, ids: rows.map((r) => r.id) } },
+    );
+    return rows.map((r) => ({
+      id: parseIntOr(r.id, 0),
+      deliveryId: String(r.delivery_id),
+      webhookId: parseIntOr(r.webhook_id, 0),
+      event: String(r.event),
+      body: String(r.body),
+      isTest: parseBool(r.is_test),
+      attemptNumber: parseIntOr(r.attempt_number, 0),
+      retryBase: parseIntOr(r.retry_base, 0),
+      createdAt: parseDate(r.created_at) ?? options.now,
+      leaseOwner: options.owner,
+    }));
+  });
+}
+
+/** Hands claimed rows back unsent (no slot for their webhook here): due again at `dueAt`. */
+export async function releaseDeliveries(sequelize: Sequelize, rowIds: readonly number[], owner: string, dueAt: Date): Promise<void> {
+  if (rowIds.length === 0) return;
+  await sequelize.query(
+    `UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = :due
+      WHERE id IN (:ids) AND lease_owner = :owner AND status = 'pending'`,
+    { type: QueryTypes.BULKUPDATE, replacements: { ids: rowIds, owner, due: sqlDate(sequelize, dueAt) } },
+  );
+}
+
+/**
+ * Records an attempt and its consequence in one transaction: the attempt row, and the delivery
+ * moved to delivered / pending (next_attempt_at) / failed with the lease cleared. `decide` sees the
+ * row as it stands now. Returns false, writing nothing, when the lease is no longer ours (the row
+ * was re-claimed after our lease ran out, or deleted with its webhook).
+ */
+export async function completeAttempt(
+  sequelize: Sequelize,
+  input: { rowId: number; owner: string; attempt: AttemptRecord; now: Date; decide: (state: DeliveryState) => DeliveryUpdate },
+): Promise<DeliveryUpdate | null> {
+  const mysql = isMysql(sequelize);
+  return writeTransaction(sequelize, async (transaction) => {
+    const [row] = await sequelize.query<Record<string, unknown>>(
+      `SELECT attempt_number, retry_base, is_test FROM webhook_deliveries WHERE id = :id AND lease_owner = :owner${mysql ? ' FOR UPDATE' : ''}`,
+      { type: QueryTypes.SELECT, transaction, replacements: { id: input.rowId, owner: input.owner } },
+    );
+    if (!row) return null;
+    const update = input.decide({
+      attemptNumber: parseIntOr(row.attempt_number, 0),
+      retryBase: parseIntOr(row.retry_base, 0),
+      isTest: parseBool(row.is_test),
+    });
+    const now = sqlDate(sequelize, input.now);
+    await sequelize.query(
+      `UPDATE webhook_deliveries
+          SET status = :status, attempt_number = :attemptNumber, next_attempt_at = :next, lease_owner = NULL, lease_expires_at = NULL,
+              last_status_code = :code, last_error = :error, delivered_at = COALESCE(:deliveredAt, delivered_at), updated_at = :now
+        WHERE id = :id`,
+      {
+        type: QueryTypes.BULKUPDATE,
+        transaction,
+        replacements: {
+          id: input.rowId,
+          status: update.status,
+          attemptNumber: input.attempt.attemptNumber,
+          // next_attempt_at is NOT NULL; a finished row keeps the time of its last attempt.
+          next: sqlDate(sequelize, update.nextAttemptAt ?? input.now),
+          code: update.lastStatusCode,
+          error: clip(update.lastError, 1024),
+          deliveredAt: update.deliveredAt ? sqlDate(sequelize, update.deliveredAt) : null,
+          now,
+        },
+      },
+    );
+    await insertAttempt(sequelize, input.rowId, input.attempt, transaction);
+    return update;
+  });
+}
+
+/**
+ * Redeliver: the same delivery (same delivery_id and body) queued now with a fresh retry budget.
+ * A row being sent right now keeps its lease and only gets the fresh budget, so it is never sent
+ * twice at once. Null when the webhook has no such delivery.
+ */
+export async function requeueDelivery(
+  sequelize: Sequelize,
+  webhookId: number,
+  deliveryId: string,
+  now: Date,
+): Promise<{ rowId: number; inFlight: boolean } | null> {
+  const mysql = isMysql(sequelize);
+  return writeTransaction(sequelize, async (transaction) => {
+    const [row] = await sequelize.query<Record<string, unknown>>(
+      `SELECT id, status, lease_owner, lease_expires_at FROM webhook_deliveries
+        WHERE webhook_id = :webhookId AND delivery_id = :deliveryId${mysql ? ' FOR UPDATE' : ''}`,
+      { type: QueryTypes.SELECT, transaction, replacements: { webhookId, deliveryId } },
+    );
+    if (!row) return null;
+    const rowId = parseIntOr(row.id, 0);
+    const leaseUntil = parseDate(row.lease_expires_at);
+    const inFlight = row.status === 'pending' && row.lease_owner != null && leaseUntil !== null && leaseUntil > now;
+    const at = sqlDate(sequelize, now);
+    await sequelize.query(
+      inFlight
+        ? 'UPDATE webhook_deliveries SET retry_base = attempt_number, updated_at = :now WHERE id = :id'
+        : `UPDATE webhook_deliveries SET status = 'pending', retry_base = attempt_number, next_attempt_at = :now,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = :now WHERE id = :id`,
+      { type: QueryTypes.BULKUPDATE, transaction, replacements: { id: rowId, now: at } },
+    );
+    return { rowId, inFlight };
+  });
+}
+
+/** Recover: every failed (non-test) delivery of a webhook created in [since, until] queued now with a fresh budget. */
+export async function requeueFailed(sequelize: Sequelize, webhookId: number, since: Date, until: Date, now: Date): Promise<number> {
+  const changed = await sequelize.query(
+    `UPDATE webhook_deliveries SET status = 'pending', retry_base = attempt_number, next_attempt_at = :now,
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = :now
+      WHERE webhook_id = :webhookId AND status = 'failed' AND is_test = :no AND created_at >= :since AND created_at <= :until`,
+    {
+      type: QueryTypes.BULKUPDATE,
+      replacements: { webhookId, no: false, now: sqlDate(sequelize, now), since: sqlDate(sequelize, since), until: sqlDate(sequelize, until) },
+    },
+  );
+  return Number(changed);
+}

@@ -1,0 +1,513 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
+import type { Got } from 'got';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { subscribableEvents } from '../events.js';
+import type { HookBus, HookPayload } from '../hooks.js';
+import type { Logger } from '../logger.js';
+import type { AddressGuard } from './address-guard.js';
+import type { Cause, Outcome } from './classify.js';
+import {
+  claimDeliveries,
+  completeAttempt,
+  insertClaimedDelivery,
+  insertDeliveries,
+  releaseDeliveries,
+  requeueDelivery,
+  requeueFailed,
+  type ClaimedDelivery,
+  type DeliveryState,
+  type DeliveryUpdate,
+} from './db/deliveries.js';
+import {
+  disableWebhook,
+  getWebhook,
+  getWebhooksByIds,
+  listActiveWebhooks,
+  recordWebhookFailure,
+  recordWebhookSuccess,
+  type WebhookRecord,
+} from './db/webhook-store.js';
+import { buildEnvelope } from './envelope.js';
+import { planDeliveries } from './fanout.js';
+import { renderBody } from './formats/index.js';
+import { healthVerdict } from './health.js';
+import { AttemptLimiter } from './limiter.js';
+import { nextRetryDelayMs } from './retry-policy.js';
+import { Sender, systemClock, type Clock, type SendResult } from './sender.js';
+import { startSweeper } from './sweeper.js';
+
+/** One attempt as the Test action and the API report it. */
+export interface AttemptResult {
+  delivery_id: string;
+  attempt_number: number;
+  success: boolean;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  cause: Cause;
+}
+
+export type EngineConfig = Pick<
+  Config,
+  | 'WEBHOOK_TIMEOUT_MS'
+  | 'WEBHOOK_RETRY_DELAYS'
+  | 'WEBHOOK_LEASE_MS'
+  | 'WEBHOOK_CONCURRENCY'
+  | 'WEBHOOK_CONCURRENCY_PER_WEBHOOK'
+  | 'WEBHOOK_SWEEP_BATCH'
+  | 'WEBHOOK_DISABLE_AFTER_FAILURES'
+  | 'WEBHOOK_DISABLE_AFTER_DAYS'
+  | 'PUBLIC_URL'
+>;
+
+export interface DeliveryEngineOptions {
+  sequelize: Sequelize;
+  config: EngineConfig;
+  logger: Logger;
+  secretBox: SecretBox;
+  /** A got instance (createDeliveryGot gives one with keep-alive agents behind the guard). */
+  got: Got;
+  guard: AddressGuard;
+  clock?: Clock;
+  /** How long the list of enabled webhooks is trusted before it is read again (other processes may change it). */
+  webhookCacheTtlMs?: number;
+  /** How long stop() lets in-flight attempts run before aborting them. Default: WEBHOOK_TIMEOUT_MS. */
+  stopGraceMs?: number;
+  /** User-Agent override (default: `<package name>/<version>`). */
+  userAgent?: string;
+}
+
+// The secret cannot be opened (APP_KEY changed): no attempt can be signed, so none is made.
+const undecryptable: Outcome = {
+  ok: false,
+  cause: 'auth',
+  permanent: true,
+  disableReason: 'The webhook secret cannot be decrypted with the current APP_KEY. Set a new secret, then enable the webhook.',
+  retryAfterMs: null,
+  pauseMs: null,
+  message: 'secret cannot be decrypted with the current APP_KEY',
+};
+
+/**
+ * The delivery engine: writes the outbox rows inside the chat's transaction, makes the first
+ * attempt right after the commit, records every attempt, retries on the sweeper's schedule, and
+ * keeps webhooks healthy. Several processes may share one database: claims are leases.
+ */
+export class DeliveryEngine {
+  readonly #sequelize: Sequelize;
+  readonly #config: EngineConfig;
+  readonly #logger: Logger;
+  readonly #secretBox: SecretBox;
+  readonly #clock: Clock;
+  readonly #sender: Sender;
+  readonly #limiter: AttemptLimiter;
+  readonly #cacheTtlMs: number;
+  readonly #stopGraceMs: number;
+  /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
+  readonly #leaseMs: number;
+  readonly #instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  #leaseSeq = 0;
+
+  #cache: { webhooks: WebhookRecord[]; loadedAt: number; generation: number } | null = null;
+  #loading: Promise<WebhookRecord[]> | null = null;
+  #generation = 0;
+
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #abort = new AbortController();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #healthy = new Set<number>();
+  #sweepChain: Promise<unknown> = Promise.resolve();
+  #sweepQueued = false;
+  #sweepRunning = false;
+  /** Rows were left due for lack of a slot: sweep again when one frees. */
+  #needsSweep = false;
+  #stopping = false;
+  #sweeper: { stop(): Promise<void> } | null = null;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(options: DeliveryEngineOptions) {
+    this.#sequelize = options.sequelize;
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#secretBox = options.secretBox;
+    this.#clock = options.clock ?? systemClock;
+    this.#cacheTtlMs = options.webhookCacheTtlMs ?? 5000;
+    this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
+    this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
+    this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
+    this.#sender = new Sender({
+      got: options.got,
+      guard: options.guard,
+      clock: this.#clock,
+      timeoutMs: options.config.WEBHOOK_TIMEOUT_MS,
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    });
+  }
+
+  /** Subscribes the outbox writer to the chat events of `hooks`. */
+  attach(hooks: HookBus): void {
+    for (const event of subscribableEvents) {
+      this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#enqueue(payload, transaction)));
+    }
+  }
+
+  /** Starts the node-cron sweeper (WEBHOOK_SWEEP_CRON). */
+  startSweeper(expression: string): void {
+    this.#sweeper ??= startSweeper(
+      expression,
+      async () => {
+        if (this.#sweepRunning || this.#stopping) return;
+        await this.sweepOnce();
+      },
+      this.#logger,
+    );
+  }
+
+  /** Sends `webhook.test` now with X-Webhook-Test: true; logged, never retried. Null when there is no such webhook. */
+  async sendTest(webhookId: number): Promise<AttemptResult | null> {
+    const webhook = await getWebhook(this.#sequelize, webhookId);
+    if (!webhook) return null;
+    const now = this.#clock.now();
+    const deliveryId = randomUUID();
+    const envelope = buildEnvelope('webhook.test', deliveryId, now, {
+      message: `Test delivery for webhook "${webhook.name}". If you can read this, the webhook works.`,
+      webhook_id: webhook.id,
+      webhook_name: webhook.name,
+    });
+    const owner = this.#newLeaseOwner();
+    const claimed = await insertClaimedDelivery(this.#sequelize, {
+      deliveryId,
+      webhookId: webhook.id,
+      event: 'webhook.test',
+      body: renderBody(webhook.format, envelope, this.#renderOptions()),
+      isTest: true,
+      createdAt: now,
+      nextAttemptAt: now,
+      lease: { owner, until: new Date(now.getTime() + this.#leaseMs) },
+    });
+    return this.#track(this.#attempt(claimed, webhook));
+  }
+
+  /** Queues a delivery again now (same delivery_id and body) with a fresh retry budget. False when not found. */
+  async redeliver(webhookId: number, deliveryId: string): Promise<boolean> {
+    const requeued = await requeueDelivery(this.#sequelize, webhookId, deliveryId, this.#clock.now());
+    if (!requeued) return false;
+    if (!requeued.inFlight) this.#sendSoon([deliveryId], null);
+    return true;
+  }
+
+  /** Queues again every failed delivery of the webhook created in [since, until]; answers how many. */
+  async recover(webhookId: number, since: Date, until: Date): Promise<number> {
+    const count = await requeueFailed(this.#sequelize, webhookId, since, until, this.#clock.now());
+    if (count > 0) this.wake();
+    return count;
+  }
+
+  /** Forgets the cached list of enabled webhooks; the API calls this after every change. */
+  invalidateWebhooks(): void {
+    this.#generation++;
+    this.#cache = null;
+    this.#loading = null;
+  }
+
+  /** Starts a sweep now, or right after the one running (e.g. after a webhook is enabled again). */
+  wake(): void {
+    if (this.#stopping || this.#sweepQueued) return;
+    this.#sweepQueued = true;
+    this.#track(
+      this.#serialised(() => {
+        this.#sweepQueued = false;
+        return this.#sweep();
+      }).catch((err: unknown) => this.#logger.error({ err }, 'webhook sweep failed')),
+    );
+  }
+
+  /**
+   * Claims due deliveries in batches, as many as there are free slots, and starts their attempts.
+   * Resolves once they are started (not finished: see idle()); answers how many were started.
+   */
+  sweepOnce(): Promise<number> {
+    return this.#serialised(() => this.#sweep());
+  }
+
+  /** Resolves when no attempt, claim or sweep is in progress. */
+  async idle(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  /** Stops the sweeper and new work, lets in-flight attempts finish (aborted after the grace period), all recorded. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return this.idle();
+    this.#stopping = true;
+    for (const off of this.#unsubscribe) off();
+    for (const t of this.#timers) clearTimeout(t);
+    await this.#sweeper?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((resolve) => {
+      timer = setTimeout(() => resolve('grace'), this.#stopGraceMs);
+    });
+    const done = await Promise.race([this.idle().then(() => 'idle' as const), graceOver]);
+    clearTimeout(timer);
+    if (done === 'grace') {
+      this.#logger.warn({ inFlight: this.#limiter.inFlight }, 'aborting webhook attempts still running at shutdown');
+      this.#abort.abort();
+      await this.idle();
+    }
+  }
+
+  // --- outbox -------------------------------------------------------------------------------
+
+  async #enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
+    const now = this.#clock.now();
+    const plan = async () => planDeliveries(payload, await this.#activeWebhooks(), { now, ...this.#renderOptions() });
+    let planned = await plan();
+    if (planned.rows.length === 0) return;
+    try {
+      await insertDeliveries(this.#sequelize, planned.rows, transaction);
+    } catch (err) {
+      // A webhook deleted by another process since the cache was filled. Only the statement failed
+      // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
+      if (!(err instanceof ForeignKeyConstraintError)) throw err;
+      this.invalidateWebhooks();
+      planned = await plan();
+      await insertDeliveries(this.#sequelize, planned.rows, transaction);
+    }
+    const ids = planned.rows.map((r) => r.deliveryId);
+    const webhooks = new Map(planned.webhooks.map((w) => [w.id, w]));
+    // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
+    if (transaction) transaction.afterCommit(() => this.#sendSoon(ids, webhooks));
+    else this.#sendSoon(ids, webhooks);
+  }
+
+  async #activeWebhooks(): Promise<WebhookRecord[]> {
+    const cache = this.#cache;
+    if (cache && Date.now() - cache.loadedAt < this.#cacheTtlMs && cache.generation === this.#generation) return cache.webhooks;
+    if (this.#loading) return this.#loading;
+    const generation = this.#generation;
+    const loading = listActiveWebhooks(this.#sequelize).then(
+      (webhooks) => {
+        if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
+        if (this.#loading === loading) this.#loading = null;
+        return webhooks;
+      },
+      (err: unknown) => {
+        if (this.#loading === loading) this.#loading = null;
+        throw err;
+      },
+    );
+    this.#loading = loading;
+    return loading;
+  }
+
+  #renderOptions(): { publicUrl?: string } {
+    return this.#config.PUBLIC_URL ? { publicUrl: this.#config.PUBLIC_URL } : {};
+  }
+
+  // --- claiming and dispatch ------------------------------------------------------------------
+
+  /** Claims these deliveries (if still due and a slot is free) and sends them, in the background. */
+  #sendSoon(deliveryIds: string[], webhooks: Map<number, WebhookRecord> | null): void {
+    if (this.#stopping) return;
+    const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const now = this.#clock.now();
+      const limit = Math.min(deliveryIds.length, this.#limiter.free);
+      if (limit < deliveryIds.length) this.#needsSweep = true;
+      const owner = this.#newLeaseOwner();
+      const rows = await claimDeliveries(this.#sequelize, {
+        owner,
+        now,
+        leaseUntil: new Date(now.getTime() + this.#leaseMs),
+        limit,
+        deliveryIds,
+        skipWebhookIds: this.#blockedWebhooks(now),
+      });
+      if (rows.length < deliveryIds.length) this.#needsSweep = true;
+      const known = webhooks && rows.every((r) => webhooks.has(r.webhookId)) ? webhooks : await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
+      await this.#dispatch(rows, owner, known);
+    });
+    this.#track(run.catch((err: unknown) => this.#logger.error({ err }, 'webhook first attempt failed to start')));
+  }
+
+  #serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#sweepChain.then(async () => {
+      this.#sweepRunning = true;
+      try {
+        return await work();
+      } finally {
+        this.#sweepRunning = false;
+      }
+    });
+    this.#sweepChain = run.catch(() => {});
+    return run;
+  }
+
+  async #sweep(): Promise<number> {
+    let started = 0;
+    while (!this.#stopping) {
+      const now = this.#clock.now();
+      const limit = Math.min(this.#config.WEBHOOK_SWEEP_BATCH, this.#limiter.free);
+      if (limit <= 0) {
+        this.#needsSweep = true;
+        break;
+      }
+      const owner = this.#newLeaseOwner();
+      const rows = await claimDeliveries(this.#sequelize, {
+        owner,
+        now,
+        leaseUntil: new Date(now.getTime() + this.#leaseMs),
+        limit,
+        skipWebhookIds: this.#blockedWebhooks(now),
+      });
+      if (rows.length === 0) break;
+      const webhooks = await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
+      started += await this.#dispatch(rows, owner, webhooks);
+      if (rows.length < limit) break;
+    }
+    return started;
+  }
+
+  #blockedWebhooks(now: Date): number[] {
+    return this.#limiter.blockedKeys(now.getTime());
+  }
+
+  /** Starts an attempt per row that gets a slot; hands the others back to the table. */
+  async #dispatch(rows: ClaimedDelivery[], owner: string, webhooks: Map<number, WebhookRecord>): Promise<number> {
+    const nowMs = this.#clock.now().getTime();
+    const back = new Map<number, number[]>(); // due time → row ids
+    let started = 0;
+    for (const row of rows) {
+      const webhook = webhooks.get(row.webhookId);
+      if (webhook && !this.#stopping && this.#limiter.tryAcquire(row.webhookId, nowMs)) {
+        started++;
+        this.#track(
+          this.#attempt(row, webhook).finally(() => {
+            this.#limiter.release(row.webhookId);
+            if (this.#needsSweep && !this.#stopping) {
+              this.#needsSweep = false;
+              this.wake();
+            }
+          }),
+        );
+        continue;
+      }
+      const due = this.#limiter.pausedUntil(row.webhookId, nowMs) ?? nowMs;
+      back.set(due, [...(back.get(due) ?? []), row.id]);
+      if (webhook) this.#needsSweep = true;
+    }
+    for (const [due, ids] of back) await releaseDeliveries(this.#sequelize, ids, owner, new Date(due));
+    return started;
+  }
+
+  // --- one attempt ----------------------------------------------------------------------------
+
+  /** Sends one claimed row and records the attempt; never throws. */
+  async #attempt(row: ClaimedDelivery, webhook: WebhookRecord): Promise<AttemptResult> {
+    const attemptNumber = row.attemptNumber + 1;
+    let secret: string | null = null;
+    let sent: SendResult;
+    try {
+      secret = webhook.secretEncrypted ? this.#secretBox.decrypt(webhook.secretEncrypted) : null;
+      sent = await this.#sender.send(
+        { url: webhook.url, body: row.body, event: row.event, deliveryId: row.deliveryId, secret, isTest: row.isTest, format: webhook.format },
+        this.#abort.signal,
+      );
+    } catch {
+      const at = this.#clock.now();
+      sent = { outcome: undecryptable, startedAt: at, requestHeaders: {}, statusCode: null, responseHeaders: null, responseBody: null, durationMs: 0, error: undecryptable.message };
+    }
+    const { outcome } = sent;
+    const result: AttemptResult = {
+      delivery_id: row.deliveryId,
+      attempt_number: attemptNumber,
+      success: outcome.ok,
+      status_code: sent.statusCode,
+      duration_ms: sent.durationMs,
+      error: sent.error,
+      cause: outcome.cause,
+    };
+    try {
+      const now = this.#clock.now();
+      const update = await completeAttempt(this.#sequelize, {
+        rowId: row.id,
+        owner: row.leaseOwner,
+        now,
+        attempt: {
+          attemptNumber,
+          requestHeaders: sent.requestHeaders,
+          responseStatus: sent.statusCode,
+          responseHeaders: sent.responseHeaders,
+          responseBody: sent.responseBody,
+          durationMs: sent.durationMs,
+          error: sent.error,
+          cause: outcome.cause,
+          createdAt: sent.startedAt,
+        },
+        decide: (state) => this.#decide(state, attemptNumber, sent, now),
+      });
+      if (!update) {
+        this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
+        return result;
+      }
+      this.#logger.debug({ deliveryId: row.deliveryId, webhookId: webhook.id, attemptNumber, cause: outcome.cause, status: update.status }, 'webhook attempt');
+      if (outcome.pauseMs) this.#pause(webhook.id, now.getTime() + outcome.pauseMs);
+      if (!row.isTest) await this.#updateHealth(webhook, outcome, update, now);
+    } catch (err) {
+      this.#logger.error({ err, deliveryId: row.deliveryId }, 'recording a webhook attempt failed');
+    }
+    return result;
+  }
+
+  #decide(state: DeliveryState, attemptNumber: number, sent: SendResult, now: Date): DeliveryUpdate {
+    const { outcome } = sent;
+    const common = { lastStatusCode: sent.statusCode, lastError: outcome.ok ? null : sent.error };
+    if (outcome.ok) return { ...common, status: 'delivered', nextAttemptAt: null, deliveredAt: now };
+    // A test is sent once and never retried.
+    const delay = state.isTest ? null : nextRetryDelayMs(attemptNumber - state.retryBase, outcome, this.#config.WEBHOOK_RETRY_DELAYS);
+    if (delay === null) return { ...common, status: 'failed', nextAttemptAt: null, deliveredAt: null };
+    return { ...common, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay), deliveredAt: null };
+  }
+
+  #pause(webhookId: number, untilMs: number): void {
+    this.#limiter.pause(webhookId, untilMs);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.wake();
+    }, Math.max(0, untilMs - this.#clock.now().getTime()) + 10);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  async #updateHealth(webhook: WebhookRecord, outcome: Outcome, update: DeliveryUpdate, now: Date): Promise<void> {
+    if (outcome.ok) {
+      // Only the first success after a failure writes; a healthy webhook costs no extra query.
+      if (!this.#healthy.has(webhook.id)) {
+        await recordWebhookSuccess(this.#sequelize, webhook.id);
+        this.#healthy.add(webhook.id);
+      }
+      return;
+    }
+    this.#healthy.delete(webhook.id);
+    const current = await recordWebhookFailure(this.#sequelize, webhook.id, { at: now, deliveryFailed: update.status === 'failed' });
+    const reason =
+      outcome.disableReason ??
+      (current
+        ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
+        : null);
+    if (reason && (await disableWebhook(this.#sequelize, webhook.id, reason, now))) {
+      this.invalidateWebhooks();
+      this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
+    }
+  }
+
+  #newLeaseOwner(): string {
+    return `${this.#instanceId}.${++this.#leaseSeq}`;
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#tasks.add(promise);
+    void promise.finally(() => this.#tasks.delete(promise)).catch(() => {});
+    return promise;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * In-process concurrency caps for attempts: at most `total` in flight, at most `perKey` to one
+ * webhook, and none to a webhook that asked us to pause (429, X-RateLimit-Remaining: 0). A hanging
+ * endpoint fills only its own slots, never everyone's.
+ */
+export class AttemptLimiter {
+  #inFlight = 0;
+  readonly #perKey = new Map<number, number>();
+  readonly #pausedUntil = new Map<number, number>();
+
+  constructor(
+    readonly total: number,
+    readonly perKey: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Slots left in all. */
+  get free(): number {
+    return Math.max(0, this.total - this.#inFlight);
+  }
+
+  /** Takes a slot for `key`; false when the total or the key's cap is reached or the key is paused. */
+  tryAcquire(key: number, nowMs: number): boolean {
+    if (this.#inFlight >= this.total || !this.accepts(key, nowMs)) return false;
+    this.#inFlight++;
+    this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
+    return true;
+  }
+
+  release(key: number): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    const n = (this.#perKey.get(key) ?? 1) - 1;
+    if (n > 0) this.#perKey.set(key, n);
+    else this.#perKey.delete(key);
+  }
+
+  /** Whether `key` has a free slot and is not paused (ignores the total). */
+  accepts(key: number, nowMs: number): boolean {
+    return (this.#perKey.get(key) ?? 0) < this.perKey && !this.isPaused(key, nowMs);
+  }
+
+  pause(key: number, untilMs: number): void {
+    if (untilMs > (this.#pausedUntil.get(key) ?? 0)) this.#pausedUntil.set(key, untilMs);
+  }
+
+  /** Until when `key` is paused (ms since epoch), or null. */
+  pausedUntil(key: number, nowMs: number): number | null {
+    return this.isPaused(key, nowMs) ? (this.#pausedUntil.get(key) ?? null) : null;
+  }
+
+  isPaused(key: number, nowMs: number): boolean {
+    const until = this.#pausedUntil.get(key);
+    if (until === undefined) return false;
+    if (until > nowMs) return true;
+    this.#pausedUntil.delete(key);
+    return false;
+  }
+
+  /** Keys that cannot take another attempt now (full or paused): a claim skips their rows. */
+  blockedKeys(nowMs: number): number[] {
+    const keys = new Set<number>();
+    for (const [key, n] of this.#perKey) if (n >= this.perKey) keys.add(key);
+    for (const key of [...this.#pausedUntil.keys()]) if (this.isPaused(key, nowMs)) keys.add(key);
+    return [...keys];
+  }
+}
