@@ -34,14 +34,27 @@ export interface DiscordMessage {
   allowed_mentions: { parse: [] };
 }
 
-const markdown = new Set(['\\', '*', '_', '~', '`', '|', '[', ']', '(', ')', '>', '#', '-']);
+/** Markdown that works anywhere in a line. */
+const inline = new Set(['\\', '*', '_', '~', '`', '|', '[', ']', '(', ')']);
+/** Markdown that only works at the start of a line: headings, subtext (-#), lists, quotes. */
+const lineStart = new Set(['#', '-', '>']);
+
+function atLineStart(index: number, chars: readonly string[]): boolean {
+  for (let i = index - 1; i >= 0; i--) {
+    const ch = chars[i]!;
+    if (ch === '\n') return true;
+    if (ch !== ' ' && ch !== '\t') return false;
+  }
+  return true;
+}
 
 /**
- * Escapes Discord markdown with backslashes (so `[x](http://evil)` cannot mask a link and `||`, `#`,
- * `>` cannot restyle the message) and breaks mention syntax with a zero-width space after `<`.
+ * Escapes Discord markdown with backslashes (so `[x](http://evil)` cannot mask a link and `||`, `# `,
+ * `> ` cannot restyle the message) and breaks mention syntax (`<@id>`, `<#id>`, `<t:…>`) with a
+ * zero-width space after `<`.
  */
-export function escapeDiscordChar(ch: string): string {
-  if (markdown.has(ch)) return `\\${ch}`;
+export function escapeDiscordChar(ch: string, index: number, chars: readonly string[]): string {
+  if (inline.has(ch) || (lineStart.has(ch) && atLineStart(index, chars))) return `\\${ch}`;
   if (ch === '<') return '<\u200b';
   return ch;
 }
@@ -52,6 +65,24 @@ export function neutraliseMentions(value: string): string {
 }
 
 const safe = (value: string, max: number): string => fit(neutraliseMentions(value), max, escapeDiscordChar);
+
+/**
+ * A visitor-supplied http(s) address as a clickable, unescaped URL: characters markdown or mentions
+ * could use are percent-encoded instead (equivalent in a URL). Anything else is shown as text.
+ */
+function safeUrl(value: string, max: number): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return safe(value, max);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return safe(value, max);
+  url.username = '';
+  url.password = '';
+  const encoded = url.href.replace(/[*_~`|()[\]<>\\@]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return fit(encoded, max);
+}
 
 function embedLength(embed: DiscordEmbed): number {
   const fields = embed.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
@@ -67,10 +98,11 @@ export function renderDiscord(envelope: Envelope, options: { publicUrl?: string 
     fields: s.fields.slice(0, discordLimits.fields).map((f) => ({
       name: safe(f.label, discordLimits.fieldName),
       // Discord refuses empty field values.
-      value: safe(f.value, Math.min(fieldValueMax, discordLimits.fieldValue)) || '—',
+      value: (f.url ? safeUrl : safe)(f.value, Math.min(fieldValueMax, discordLimits.fieldValue)) || '—',
       inline: f.label !== 'Page',
     })),
-    footer: { text: safe(s.footer, discordLimits.footer) },
+    // Footers show no markdown, and ours holds only event name and ids: no escaping to show as backslashes.
+    footer: { text: fit(s.footer, discordLimits.footer) },
   };
   if (s.link !== null) embed.url = s.link;
   if (s.timestamp !== null) embed.timestamp = s.timestamp;

@@ -1,5 +1,5 @@
 import type { Envelope, EventName } from '../../events.js';
-import { text } from './text.js';
+import { fit, text } from './text.js';
 
 /**
  * What a chat message about an event says, before any service's markup: the Slack and Discord
@@ -13,7 +13,8 @@ export interface Summary {
   headline: string;
   /** The message body (visitor or agent text, or the test message); renderers cut it to size. */
   quote: string | null;
-  fields: Array<{ label: string; value: string }>;
+  /** `url` marks a value that is a visitor-supplied address, shown as a link where the service allows. */
+  fields: Array<{ label: string; value: string; url?: boolean }>;
   /** The conversation in the admin console, when PUBLIC_URL is set. */
   link: string | null;
   /** When the event happened (ISO 8601), or null when the envelope carries no valid time. */
@@ -34,8 +35,7 @@ const unknown = '—';
 const excerptLength = 200;
 
 function excerpt(value: string): string {
-  const line = value.replace(/\s+/g, ' ').trim();
-  return line.length > excerptLength ? `${line.slice(0, excerptLength - 1).trimEnd()}…` : line;
+  return fit(value.replace(/\s+/g, ' ').trim(), excerptLength);
 }
 
 /** `${publicUrl}/admin/conversations?id=…`, or null when PUBLIC_URL is unset or not an http(s) URL. */
@@ -68,7 +68,7 @@ export function summarise(envelope: Envelope, options: { publicUrl?: string }): 
   const contact = [
     { label: 'Email', value: text(d.visitor_email) ?? unknown },
     { label: 'Phone', value: text(d.visitor_phone) ?? unknown },
-    { label: 'Page', value: text(d.current_url) ?? unknown },
+    { label: 'Page', value: text(d.current_url) ?? unknown, url: text(d.current_url) !== null },
   ];
   const base = {
     event,

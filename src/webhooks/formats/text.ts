@@ -3,9 +3,14 @@
  * when cut. Cutting happens between code points and never inside an escape such as `&amp;`, so a
  * truncated message is still valid markup and never a broken surrogate pair.
  */
-export function fit(text: string, max: number, escapeChar: (ch: string) => string = (ch) => ch): string {
+export function fit(
+  text: string,
+  max: number,
+  escapeChar: (ch: string, index: number, chars: readonly string[]) => string = (ch) => ch,
+): string {
   if (max <= 0) return '';
-  const parts = Array.from(text, escapeChar);
+  const chars = Array.from(text);
+  const parts = chars.map((ch, index) => escapeChar(ch, index, chars));
   let total = 0;
   for (const part of parts) total += part.length;
   if (total <= max) return parts.join('');
