@@ -10,6 +10,10 @@ import { writeReport } from './lib/report.js';
 import { settingsFor } from './lib/settings.js';
 import { textTable } from './lib/table.js';
 import type { BenchContext } from './lib/context.js';
+import { chatOverhead } from './scenarios/chat-overhead.js';
+import { latency } from './scenarios/latency.js';
+import { memory } from './scenarios/memory.js';
+import { sweeperScaling } from './scenarios/sweeper-scaling.js';
 import { throughput } from './scenarios/throughput.js';
 
 /**
@@ -49,6 +53,12 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   {
+    id: '1',
+    title: '1. Chat overhead',
+    rows: [{ id: '1', name: 'Chat overhead (message:send ack)', target: 'p99 ≤ 1.20×' }],
+    run: chatOverhead,
+  },
+  {
     id: '2',
     title: '2. Delivery throughput, durable',
     rows: [
@@ -56,6 +66,24 @@ const scenarios: Scenario[] = [
       { id: '2b', name: 'Delivery throughput vs naive', target: '≥ 3×' },
     ],
     run: throughput,
+  },
+  {
+    id: '3',
+    title: '3. Event-to-receiver latency',
+    rows: [{ id: '3', name: 'Event-to-receiver latency', target: 'p99 ≤ raw + 25 ms' }],
+    run: latency,
+  },
+  {
+    id: '4',
+    title: '4. Sweeper scaling',
+    rows: [{ id: '4', name: 'Sweeper claim scaling', target: '≤ 1.50×' }],
+    run: sweeperScaling,
+  },
+  {
+    id: '6',
+    title: '6. Memory',
+    rows: [{ id: '6', name: 'Memory per widget socket', target: '≤ 15 KB' }],
+    run: memory,
   },
 ];
 
@@ -91,6 +119,7 @@ try {
 }
 
 const seconds = (performance.now() - started) / 1000;
+for (const section of sections) console.log(`\n## ${section.title}\n\n${section.details.join('\n')}`);
 console.log(`\n${textTable(rows)}\n\n${selected.length} benchmark(s) in ${seconds.toFixed(0)} s (${values.quick ? 'quick' : 'full'} run).`);
 if (!only && !values['no-write']) {
   const path = `${root}BENCHMARKS.md`;
