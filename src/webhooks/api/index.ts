@@ -1,0 +1,75 @@
+import express, { type RequestHandler, type Router } from 'express';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { DeliveryEngine } from '../engine.js';
+import { WebhookAdmin } from '../db/webhook-admin.js';
+import { DeliveryLogs } from '../db/delivery-logs.js';
+import { limitFailedAuth, type FailedAuthLimit } from './auth.js';
+import type { ApiContext } from './context.js';
+import { apiErrorHandler } from './error-handler.js';
+import { NotFoundError } from './errors.js';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
+import { mountRoutes, type ApiRoute } from './route.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export const API_PREFIX = '/api/v1';
+export const BODY_LIMIT = '100kb';
+
+export interface WebhooksApiDeps {
+  sequelize: Sequelize;
+  config: Config;
+  engine: DeliveryEngine;
+  secretBox: SecretBox;
+  logger: Logger;
+  /** The host's API-key check (Bearer key or admin session); its 401s are counted per IP. */
+  requireApiKey: RequestHandler;
+  /** Failed authentications allowed per IP and window (default 20 a minute). */
+  failedAuthLimit?: FailedAuthLimit;
+  /** Addresses of a hostname for the URL rules; defaults to the system resolver. */
+  resolveHost?: (host: string) => Promise<string[]>;
+}
+
+/** Every route of the API, in mounting order (the OpenAPI document lists the same table). */
+export function webhooksApiRoutes(ctx: ApiContext): ApiRoute[] {
+  return [...webhookRoutes(ctx), ...deliveryRoutes(ctx)];
+}
+
+/**
+ * The webhooks REST API (SPEC §8) as an express router to mount at the server's root: routes
+ * under /api/v1/webhooks behind the API key, and the OpenAPI document at /api/v1/openapi.json.
+ * Other /api/v1 paths pass through untouched.
+ * @example host.router.use(createWebhooksApi({ sequelize, config, engine, secretBox, logger, requireApiKey: host.auth.requireApiKey }));
+ */
+export function createWebhooksApi(deps: WebhooksApiDeps): Router {
+  const ctx: ApiContext = {
+    webhooks: new WebhookAdmin(deps.sequelize),
+    logs: new DeliveryLogs(deps.sequelize),
+    engine: deps.engine,
+    secretBox: deps.secretBox,
+    config: deps.config,
+    logger: deps.logger,
+    ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+  };
+  const routes = webhooksApiRoutes(ctx);
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+  const api = express.Router();
+  api.get(OPENAPI_PATH, (_req, res) => {
+    res.json((document ??= buildOpenApiDocument(routes, { title: 'Live-chat webhooks API', version: '1.0.0' })));
+  });
+  // Authentication comes before body parsing: a caller without a key learns nothing, not even
+  // whether their JSON was well-formed.
+  api.use('/webhooks', limitFailedAuth(deps.requireApiKey, deps.failedAuthLimit), express.json({ limit: BODY_LIMIT }));
+  mountRoutes(api, routes);
+  api.use('/webhooks', () => {
+    throw new NotFoundError('No such endpoint');
+  });
+  api.use(apiErrorHandler(deps.logger, BODY_LIMIT));
+
+  const router = express.Router();
+  router.use(API_PREFIX, api);
+  return router;
+}

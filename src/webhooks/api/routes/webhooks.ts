@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { eventCatalog, subscribableEvents, type EventName } from '../../../events.js';
+import { detectFormat } from '../../formats/index.js';
+import { validateWebhookUrl } from '../../url-rules.js';
+import { requireWebhook, type ApiContext } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import { defineRoute, type ApiRoute } from '../route.js';
+import {
+  attemptResultSchema,
+  eventInfoSchema,
+  webhookCreateSchema,
+  webhookIdParams,
+  webhookListItemSchema,
+  webhookSchema,
+  webhookUpdateSchema,
+  webhookWithSecretSchema,
+} from '../schemas.js';
+import { webhookListItemView, webhookView } from '../serialize.js';
+import { planWebhookCreate, planWebhookUpdate, type ChangeTools } from '../webhook-changes.js';
+
+/** A new signing secret: `whsec_` + 64 lowercase hex (256 bits). */
+export function generateSecret(): string {
+  return 'whsec_' + randomBytes(32).toString('hex');
+}
+
+/**
+ * The URL rules of SPEC §8 (scheme, credentials, blocked hosts) on a raw body's `url`, as field
+ * errors. A missing or non-string URL is the schema's to report. `unchanged` skips the check
+ * (an edit that keeps the URL is not refused because the allow-list changed since).
+ */
+async function checkUrl(ctx: ApiContext, raw: Record<string, unknown>, unchanged?: string): Promise<Record<string, string[]>> {
+  if (typeof raw.url !== 'string' || raw.url.trim() === '') return {};
+  const url = raw.url.trim();
+  if (url === unchanged) return {};
+  const errors = await validateWebhookUrl(url, {
+    allowHttp: ctx.config.WEBHOOK_ALLOW_HTTP,
+    allowList: ctx.config.WEBHOOK_ALLOWED_HOSTS,
+    ...(ctx.resolveHost ? { resolve: ctx.resolveHost } : {}),
+  });
+  return errors.length > 0 ? { url: errors } : {};
+}
+
+function changeTools(ctx: ApiContext): ChangeTools {
+  return { detectFormat, encrypt: (secret) => ctx.secretBox.encrypt(secret) };
+}
+
+const subscribable = new Set<string>(subscribableEvents);
+const catalog = (Object.entries(eventCatalog) as [EventName, (typeof eventCatalog)[EventName]][]).map(([name, event]) => ({
+  name,
+  description: event.description,
+  subscribable: subscribable.has(name),
+  data_schema: z.toJSONSchema(event.data) as Record<string, unknown>,
+}));
+
+/** Webhook routes. The literal /webhooks/events comes before /webhooks/{id}, which would otherwise take it. */
+export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/webhooks/events',
+      operationId: 'listEvents',
+      summary: 'The event catalog: every event a webhook can receive, with the JSON Schema of its data.',
+      success: { status: 200, description: 'The catalog.', data: z.array(eventInfoSchema) },
+      errors: [],
+      handle: async () => ({ data: catalog, message: 'Event catalog' }),
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/webhooks',
+      operationId: 'listWebhooks',
+      summary: 'Every webhook, each with the size of its delivery log (not paginated).',
+      success: { status: 200, description: 'All webhooks, oldest first.', data: z.array(webhookListItemSchema) },
+      errors: [],
+      handle: async () => {
+        const list = await ctx.webhooks.list();
+        return { data: list.map(webhookListItemView), message: `${list.length} webhook${list.length === 1 ? '' : 's'}` };
+      },
+    }),
+
+    defineRoute({
+      method: 'post',
+      path: '/webhooks',
+      operationId: 'createWebhook',
+      summary: 'Create a webhook.',
+      description: 'The response shows the secret when one was given: the only time it is returned.',
+      body: webhookCreateSchema,
+      checkBody: ({ raw }) => checkUrl(ctx, raw),
+      success: { status: 201, description: 'Created.', data: z.union([webhookWithSecretSchema, webhookSchema]) },
+      errors: [400, 413, 422],
+      handle: async ({ body }) => {
+        const id = await ctx.webhooks.create(planWebhookCreate(body, changeTools(ctx)));
+        ctx.engine.invalidateWebhooks();
+        const created = await requireWebhook(ctx, String(id));
+        ctx.logger.info({ webhookId: id, url: created.url }, 'webhook created');
+        return { data: { ...webhookView(created), ...(body.secret ? { secret: body.secret } : {}) }, message: 'Webhook created' };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/webhooks/{id}',
+      operationId: 'getWebhook',
+      summary: 'One webhook.',
+      params: webhookIdParams,
+      success: { status: 200, description: 'The webhook.', data: webhookSchema },
+      errors: [404],
+      handle: async ({ params }) => ({ data: webhookView(await requireWebhook(ctx, params.id)), message: 'Webhook' }),
+    }),
+
+    defineRoute({
+      method: 'put',
+      path: '/webhooks/{id}',
+      operationId: 'updateWebhook',
+      summary: 'Partial update: only the fields given change.',
+      description: 'Enabling a webhook the server had disabled clears its disable reason and sends its held retries.',
+      params: webhookIdParams,
+      before: async (params) => void (await requireWebhook(ctx, params.id)),
+      body: webhookUpdateSchema,
+      checkBody: async ({ params, raw }) => checkUrl(ctx, raw, (await ctx.webhooks.get(Number(params.id)))?.url),
+      success: { status: 200, description: 'The updated webhook.', data: webhookSchema },
+      errors: [400, 404, 413, 422],
+      handle: async ({ params, body }) => {
+        const current = await requireWebhook(ctx, params.id);
+        const plan = planWebhookUpdate(current, body, changeTools(ctx));
+        if (!(await ctx.webhooks.update(current.id, plan.changes))) throw new NotFoundError('Webhook not found');
+        ctx.engine.invalidateWebhooks();
+        if (plan.reEnabled) ctx.engine.wake();
+        ctx.logger.info({ webhookId: current.id, fields: Object.keys(plan.changes) }, 'webhook updated');
+        return { data: webhookView(await requireWebhook(ctx, params.id)), message: 'Webhook updated' };
+      },
+    }),
+
+    defineRoute({
+      method: 'delete',
+      path: '/webhooks/{id}',
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook and its delivery logs.',
+      params: webhookIdParams,
+      success: { status: 204, description: 'Deleted.' },
+      errors: [404],
+      handle: async ({ params }) => {
+        if (!(await ctx.webhooks.delete(Number(params.id)))) throw new NotFoundError('Webhook not found');
+        ctx.engine.invalidateWebhooks();
+        ctx.logger.info({ webhookId: Number(params.id) }, 'webhook deleted');
+        return null;
+      },
+    }),
+
+    defineRoute({
+      method: 'post',
+      path: '/webhooks/{id}/test',
+      operationId: 'testWebhook',
+      summary: 'Send a webhook.test delivery now and answer with the attempt.',
+      description: 'Answers 200 whatever the receiver said: `success`, `status_code`, `error` and `cause` tell how it went. Not retried.',
+      params: webhookIdParams,
+      success: { status: 200, description: 'The attempt.', data: attemptResultSchema },
+      errors: [404],
+      handle: async ({ params }) => {
+        const result = await ctx.engine.sendTest(Number(params.id));
+        if (!result) throw new NotFoundError('Webhook not found');
+        const message = result.success
+          ? `Test delivered: HTTP ${result.status_code} in ${result.duration_ms} ms`
+          : `Test failed: ${result.error ?? (result.status_code !== null ? `HTTP ${result.status_code}` : result.cause)}`;
+        return { data: result, message };
+      },
+    }),
+
+    defineRoute({
+      method: 'post',
+      path: '/webhooks/{id}/regenerate-secret',
+      operationId: 'regenerateWebhookSecret',
+      summary: 'Replace the signing secret with a new `whsec_` + 64 hex one, shown once.',
+      params: webhookIdParams,
+      success: { status: 200, description: 'The webhook with its new secret.', data: webhookWithSecretSchema },
+      errors: [404],
+      handle: async ({ params }) => {
+        const current = await requireWebhook(ctx, params.id);
+        const secret = generateSecret();
+        if (!(await ctx.webhooks.setSecret(current.id, ctx.secretBox.encrypt(secret)))) throw new NotFoundError('Webhook not found');
+        ctx.engine.invalidateWebhooks();
+        ctx.logger.info({ webhookId: current.id }, 'webhook secret regenerated');
+        return {
+          data: { ...webhookView(await requireWebhook(ctx, params.id)), secret },
+          message: 'Secret regenerated: store it now, it will not be shown again',
+        };
+      },
+    }),
+  ];
+}
