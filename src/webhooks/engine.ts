@@ -13,7 +13,6 @@ import {
   completeAttempt,
   insertClaimedDelivery,
   insertDeliveries,
-  releaseDeliveries,
   requeueDelivery,
   requeueFailed,
   type ClaimedDelivery,
@@ -311,21 +310,9 @@ export class DeliveryEngine {
   #sendSoon(deliveryIds: string[], webhooks: Map<number, WebhookRecord> | null): void {
     if (this.#stopping) return;
     const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const now = this.#clock.now();
-      const limit = Math.min(deliveryIds.length, this.#limiter.free);
-      if (limit < deliveryIds.length) this.#needsSweep = true;
-      const owner = this.#newLeaseOwner();
-      const rows = await claimDeliveries(this.#sequelize, {
-        owner,
-        now,
-        leaseUntil: new Date(now.getTime() + this.#leaseMs),
-        limit,
-        deliveryIds,
-        skipWebhookIds: this.#blockedWebhooks(now),
-      });
-      if (rows.length < deliveryIds.length) this.#needsSweep = true;
-      const known = webhooks && rows.every((r) => webhooks.has(r.webhookId)) ? webhooks : await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
-      await this.#dispatch(rows, owner, known);
+      const { claimed } = await this.#claimAndStart({ deliveryIds, limit: deliveryIds.length }, webhooks);
+      // Rows left due (no slot, paused) go out with the next sweep, which a freed slot triggers.
+      if (claimed < deliveryIds.length) this.#needsSweep = true;
     });
     this.#track(run.catch((err: unknown) => this.#logger.error({ err }, 'webhook first attempt failed to start')));
   }
@@ -346,58 +333,77 @@ export class DeliveryEngine {
   async #sweep(): Promise<number> {
     let started = 0;
     while (!this.#stopping) {
-      const now = this.#clock.now();
       const limit = Math.min(this.#config.WEBHOOK_SWEEP_BATCH, this.#limiter.free);
       if (limit <= 0) {
         this.#needsSweep = true;
         break;
       }
-      const owner = this.#newLeaseOwner();
-      const rows = await claimDeliveries(this.#sequelize, {
-        owner,
-        now,
-        leaseUntil: new Date(now.getTime() + this.#leaseMs),
-        limit,
-        skipWebhookIds: this.#blockedWebhooks(now),
-      });
-      if (rows.length === 0) break;
-      const webhooks = await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
-      started += await this.#dispatch(rows, owner, webhooks);
-      if (rows.length < limit) break;
+      const { claimed, seen } = await this.#claimAndStart({ limit }, null);
+      started += claimed;
+      // Fewer candidates than asked: nothing else is due. None taken: every candidate's webhook is full.
+      if (seen < limit || claimed === 0) break;
     }
     return started;
   }
 
-  #blockedWebhooks(now: Date): number[] {
-    return this.#limiter.blockedKeys(now.getTime());
-  }
-
-  /** Starts an attempt per row that gets a slot; hands the others back to the table. */
-  async #dispatch(rows: ClaimedDelivery[], owner: string, webhooks: Map<number, WebhookRecord>): Promise<number> {
-    const nowMs = this.#clock.now().getTime();
-    const back = new Map<number, number[]>(); // due time → row ids
-    let started = 0;
+  /**
+   * One claim: takes a slot for each candidate whose webhook has one (the others stay untouched
+   * in the table, for a later sweep or another process) and starts those attempts.
+   */
+  async #claimAndStart(
+    scope: { deliveryIds?: string[]; limit: number },
+    known: Map<number, WebhookRecord> | null,
+  ): Promise<{ claimed: number; seen: number }> {
+    const now = this.#clock.now();
+    const nowMs = now.getTime();
+    const slots: number[] = [];
+    let result;
+    try {
+      result = await claimDeliveries(this.#sequelize, {
+        owner: this.#newLeaseOwner(),
+        now,
+        leaseUntil: new Date(nowMs + this.#leaseMs),
+        limit: scope.limit,
+        ...(scope.deliveryIds ? { deliveryIds: scope.deliveryIds } : {}),
+        skipWebhookIds: this.#limiter.blockedKeys(nowMs),
+        accept: ({ webhookId }) => {
+          if (this.#stopping || !this.#limiter.tryAcquire(webhookId, nowMs)) return false;
+          slots.push(webhookId);
+          return true;
+        },
+      });
+    } catch (err) {
+      for (const webhookId of slots) this.#limiter.release(webhookId);
+      throw err;
+    }
+    const rows = result.claimed;
+    let webhooks = known;
+    if (!webhooks || !rows.every((r) => webhooks!.has(r.webhookId))) {
+      try {
+        webhooks = await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
+      } catch (err) {
+        for (const webhookId of slots) this.#limiter.release(webhookId);
+        throw err;
+      }
+    }
     for (const row of rows) {
       const webhook = webhooks.get(row.webhookId);
-      if (webhook && !this.#stopping && this.#limiter.tryAcquire(row.webhookId, nowMs)) {
-        started++;
-        this.#track(
-          this.#attempt(row, webhook).finally(() => {
-            this.#limiter.release(row.webhookId);
-            if (this.#needsSweep && !this.#stopping) {
-              this.#needsSweep = false;
-              this.wake();
-            }
-          }),
-        );
+      if (!webhook) {
+        // Deleted since the claim, rows and all.
+        this.#limiter.release(row.webhookId);
         continue;
       }
-      const due = this.#limiter.pausedUntil(row.webhookId, nowMs) ?? nowMs;
-      back.set(due, [...(back.get(due) ?? []), row.id]);
-      if (webhook) this.#needsSweep = true;
+      this.#track(
+        this.#attempt(row, webhook).finally(() => {
+          this.#limiter.release(row.webhookId);
+          if (this.#needsSweep && !this.#stopping) {
+            this.#needsSweep = false;
+            this.wake();
+          }
+        }),
+      );
     }
-    for (const [due, ids] of back) await releaseDeliveries(this.#sequelize, ids, owner, new Date(due));
-    return started;
+    return { claimed: rows.length, seen: result.seen };
   }
 
   // --- one attempt ----------------------------------------------------------------------------

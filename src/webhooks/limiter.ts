@@ -46,11 +46,6 @@ export class AttemptLimiter {
     if (untilMs > (this.#pausedUntil.get(key) ?? 0)) this.#pausedUntil.set(key, untilMs);
   }
 
-  /** Until when `key` is paused (ms since epoch), or null. */
-  pausedUntil(key: number, nowMs: number): number | null {
-    return this.isPaused(key, nowMs) ? (this.#pausedUntil.get(key) ?? null) : null;
-  }
-
   isPaused(key: number, nowMs: number): boolean {
     const until = this.#pausedUntil.get(key);
     if (until === undefined) return false;

@@ -127,14 +127,25 @@ export interface ClaimOptions {
   deliveryIds?: readonly string[];
   /** Leave the rows of these webhooks alone (full or paused in this process). */
   skipWebhookIds?: readonly number[];
+  /**
+   * Called per candidate row, oldest due first, inside the claim: true takes it. A refused row is
+   * not written, so it is left exactly as it was (the caller had no slot for its webhook).
+   */
+  accept?: (candidate: { id: number; webhookId: number }) => boolean;
+}
+
+export interface ClaimResult {
+  claimed: ClaimedDelivery[];
+  /** Candidate rows seen (claimed or refused): fewer than the limit means nothing else is due. */
+  seen: number;
 }
 
 /**
  * Claims up to `limit` due rows of enabled webhooks, oldest due first. On MySQL two processes
  * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
  */
-export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimedDelivery[]> {
-  if (options.limit <= 0 || options.deliveryIds?.length === 0) return [];
+export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimResult> {
+  if (options.limit <= 0 || options.deliveryIds?.length === 0) return { claimed: [], seen: 0 };
   const mysql = isMysql(sequelize);
   const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
   if (options.deliveryIds) where.push('d.delivery_id IN (:deliveryIds)');
@@ -146,7 +157,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
   where.push('(SELECT w.is_active FROM webhooks w WHERE w.id = d.webhook_id) = :yes');
   return writeTransaction(sequelize, async (transaction) => {
     const rows = await sequelize.query<Record<string, unknown>>(
-      `SELECT d.id, d.delivery_id, d.webhook_id, d.event, d.body, d.is_test, d.attempt_number, d.retry_base, d.created_at
+      `SELECT d.id, d.webhook_id
          FROM webhook_deliveries d
         WHERE ${where.join(' AND ')}
         ORDER BY d.next_attempt_at
@@ -163,13 +174,20 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
         },
       },
     );
-    if (rows.length === 0) return [];
+    const taken = options.accept ? rows.filter((r) => options.accept!({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0) })) : rows;
+    if (taken.length === 0) return { claimed: [], seen: rows.length };
     const until = sqlDate(sequelize, options.leaseUntil);
     await sequelize.query(
       'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
-      { type: QueryTypes.BULKUPDATE, transaction, replacements: { owner: options.owner, until, ids: rows.map((r) => r.id) } },
+      { type: QueryTypes.BULKUPDATE, transaction, replacements: { owner: options.owner, until, ids: taken.map((r) => r.id) } },
     );
-    return rows.map((r) => ({
+    // Bodies are read only for the rows taken: a refused candidate costs no 16 MiB read.
+    const full = await sequelize.query<Record<string, unknown>>(
+      `SELECT id, delivery_id, webhook_id, event, body, is_test, attempt_number, retry_base, created_at
+         FROM webhook_deliveries WHERE id IN (:ids) ORDER BY id`,
+      { type: QueryTypes.SELECT, transaction, replacements: { ids: taken.map((r) => r.id) } },
+    );
+    const claimed = full.map((r) => ({
       id: parseIntOr(r.id, 0),
       deliveryId: String(r.delivery_id),
       webhookId: parseIntOr(r.webhook_id, 0),
@@ -181,17 +199,8 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
       createdAt: parseDate(r.created_at) ?? options.now,
       leaseOwner: options.owner,
     }));
+    return { claimed, seen: rows.length };
   });
-}
-
-/** Hands claimed rows back unsent (no slot for their webhook here): due again at `dueAt`. */
-export async function releaseDeliveries(sequelize: Sequelize, rowIds: readonly number[], owner: string, dueAt: Date): Promise<void> {
-  if (rowIds.length === 0) return;
-  await sequelize.query(
-    `UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = :due
-      WHERE id IN (:ids) AND lease_owner = :owner AND status = 'pending'`,
-    { type: QueryTypes.BULKUPDATE, replacements: { ids: rowIds, owner, due: sqlDate(sequelize, dueAt) } },
-  );
 }
 
 /**
