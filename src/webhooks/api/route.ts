@@ -78,6 +78,6 @@ async function parseBody(route: ApiRoute, params: unknown, rawBody: unknown): Pr
 
 function parsePathParams(schema: z.ZodType, params: unknown): unknown {
   const result = schema.safeParse(params);
-  if (!result.success) throw new NotFoundError();
+  if (!result.success) throw new NotFoundError(result.error.issues[0]?.message);
   return result.data;
 }

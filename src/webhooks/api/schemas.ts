@@ -98,10 +98,15 @@ export const recoverSchema = z
   .meta({ id: 'RecoverRequest' });
 export type RecoverInput = z.output<typeof recoverSchema>;
 
-/** Path parameters. Anything that is not a positive integer is an unknown id (404). */
-export const webhookIdParams = z.object({ id: z.string().regex(/^[1-9]\d{0,9}$/).describe('Webhook id (integer).') });
+/** Path parameters. A malformed id is an unknown one: the route answers 404 with the message here. */
+export const webhookIdParams = z.object({
+  id: z.string().regex(/^[1-9]\d{0,9}$/, 'Webhook not found').describe('Webhook id (integer).'),
+});
 export const deliveryParams = webhookIdParams.extend({
-  deliveryId: z.string().min(1).max(64).describe('The delivery_id (UUID); the numeric row id is accepted too.'),
+  deliveryId: z
+    .string()
+    .regex(/^([0-9a-fA-F-]{36}|[1-9]\d{0,15})$/, 'Delivery not found')
+    .describe('The delivery_id (UUID); the numeric row id is accepted too.'),
 });
 
 // ---- responses ----
