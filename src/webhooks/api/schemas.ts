@@ -94,7 +94,8 @@ export const recoverSchema = z
     since: isoDateTime.describe('Start of the window (inclusive), by creation time of the delivery.'),
     until: isoDateTime.optional().describe('End of the window (inclusive); default: now.'),
   })
-  .refine((w) => w.until === undefined || Date.parse(w.since) <= Date.parse(w.until), { message: 'must not be after until', path: ['since'] })
+  // Zod runs this even when a date failed its own check; NaN then compares false and adds nothing.
+  .refine((w) => w.until === undefined || !(Date.parse(w.since) > Date.parse(w.until)), { message: 'must not be after until', path: ['since'] })
   .meta({ id: 'RecoverRequest' });
 export type RecoverInput = z.output<typeof recoverSchema>;
 
