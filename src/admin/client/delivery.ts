@@ -107,6 +107,7 @@ curlButton.addEventListener('click', () => {
   const command = curl();
   const box = byId<HTMLTextAreaElement>('curl');
   box.value = command;
+  box.rows = Math.min(16, command.split('\n').length + 1);
   byId('curl-box').hidden = false;
   navigator.clipboard?.writeText(command).then(
     () => flash('curl command copied to the clipboard.'),

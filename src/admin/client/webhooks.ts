@@ -23,7 +23,7 @@ function lastDelivery(w: Webhook): HTMLElement {
   return h('span', { class: 'stack' }, badge(w.last_delivery.status), timeEl(w.last_delivery.at));
 }
 
-/** Why the server switched this webhook off, above its row, until the admin turns it back on. */
+/** Why the server switched this webhook off, under its row, until the admin turns it back on. */
 function disabledBanner(w: Webhook): HTMLElement | null {
   if (w.is_active || !w.disabled_reason) return null;
   return h(
@@ -31,7 +31,7 @@ function disabledBanner(w: Webhook): HTMLElement | null {
     { class: 'notice-row', 'data-webhook-notice': w.id },
     h(
       'td',
-      { colspan: 6 },
+      { colspan: 5 },
       h(
         'div',
         { class: 'alert warn' },
@@ -56,11 +56,18 @@ function row(w: Webhook): HTMLTableRowElement[] {
   });
   const testResult = h('span', { class: 'test-result', 'aria-live': 'polite' });
   const testButton = h('button', { type: 'button', class: 'button small', onclick: () => void runTest(w, testButton, testResult) }, 'Test');
+  const banner = disabledBanner(w);
   const main = h(
     'tr',
-    { 'data-webhook-id': w.id, class: w.is_active ? '' : 'inactive' },
-    h('td', {}, h('a', { class: 'strong', href: `/admin/webhooks/${w.id}/edit` }, w.name), w.has_secret ? h('span', { class: 'tag', title: 'Requests are signed' }, 'signed') : null),
-    h('td', { class: 'url' }, h('code', { title: w.url }, w.url), h('span', { class: 'tag' }, w.format)),
+    { 'data-webhook-id': w.id, class: [w.is_active ? '' : 'inactive', banner ? 'has-notice' : ''].join(' ').trim() },
+    h(
+      'td',
+      { class: 'webhook' },
+      h('a', { class: 'strong', href: `/admin/webhooks/${w.id}/edit` }, w.name),
+      w.has_secret ? h('span', { class: 'tag', title: 'Requests carry X-Webhook-Signature' }, 'signed') : null,
+      w.format !== 'json' ? h('span', { class: 'tag' }, w.format) : null,
+      h('code', { class: 'url', title: w.url }, w.url),
+    ),
     h('td', {}, h('div', { class: 'chips' }, w.events.map((e) => h('span', { class: 'chip' }, e)))),
     h('td', {}, h('label', { class: 'switch-label' }, toggle)),
     h('td', {}, lastDelivery(w)),
@@ -76,8 +83,7 @@ function row(w: Webhook): HTMLTableRowElement[] {
       testResult,
     ),
   );
-  const banner = disabledBanner(w);
-  return banner ? [banner as HTMLTableRowElement, main] : [main];
+  return banner ? [main, banner as HTMLTableRowElement] : [main];
 }
 
 function render(webhooks: Webhook[]): void {
@@ -98,7 +104,7 @@ function render(webhooks: Webhook[]): void {
     h(
       'table',
       { class: 'table', id: 'webhook-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'URL', 'Events', 'Enabled', 'Last delivery', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Webhook', 'Events', 'Enabled', 'Last delivery', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, webhooks.flatMap(row)),
     ),
   );

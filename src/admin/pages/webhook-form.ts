@@ -64,7 +64,9 @@ export function webhookFormBody(webhookId?: number) {
   <div class="field">
     <label for="format">Format</label>
     <select id="format" name="format">
-      ${formats.map(([value, label]) => html`<option value="${value}">${label}</option>`)}
+      ${formats
+        .filter(([value]) => !editing || value !== '')
+        .map(([value, label]) => html`<option value="${value}">${label}</option>`)}
     </select>
     ${fieldNotes('format')}
   </div>
