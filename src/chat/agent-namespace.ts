@@ -1,0 +1,97 @@
+import type { Namespace, Socket } from 'socket.io';
+import type { Logger } from '../logger.js';
+import type { ApiKeyStore } from '../auth/api-keys.js';
+import type { ChatContext } from './actions/context.js';
+import {
+  closeConversationAsAgent,
+  conversationHistory,
+  conversationVisitor,
+  listConversations,
+  sendAgentMessage,
+} from './actions/agent-actions.js';
+import { closedConversationData, messageData, messageView } from './event-data.js';
+import { onEvent } from './handle-event.js';
+import type { InFlight } from './in-flight.js';
+import type { AgentClientEvents, AgentResults, AgentServerEvents } from './protocol.js';
+import { AGENTS_ROOM, visitorRoom } from './rooms.js';
+import { agentSchemas } from './schemas.js';
+import type { WidgetNamespace } from './widget-namespace.js';
+
+export interface AgentSocketData {
+  /** Shown to visitors as `admin_name` unless a message names someone else. */
+  agentName: string | null;
+}
+
+export type AgentNamespace = Namespace<AgentClientEvents, AgentServerEvents, Record<string, never>, AgentSocketData>;
+type AgentSocket = Socket<AgentClientEvents, AgentServerEvents, Record<string, never>, AgentSocketData>;
+export type AgentHandshake = Socket['handshake'];
+
+export interface AgentOptions {
+  apiKeys: ApiKeyStore;
+  /** A second way in, e.g. the admin console's session cookie; the API key always works. */
+  verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<boolean>;
+  logger: Logger;
+  inFlight: InFlight;
+  ackTimeoutMs: number;
+}
+
+/**
+ * The `/agent` namespace (SPEC §4): agents see every conversation, reply and close. A client
+ * without valid credentials gets `connect_error` with the message `unauthorized`.
+ */
+export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, widget: WidgetNamespace, options: AgentOptions): void {
+  const { logger } = options;
+
+  agents.use(async (socket, next) => {
+    try {
+      const auth: unknown = socket.handshake.auth;
+      const fields = typeof auth === 'object' && auth !== null ? (auth as { apiKey?: unknown; name?: unknown }) : {};
+      const allowed =
+        (await options.apiKeys.verify(fields.apiKey)) || (options.verifyAgentHandshake ? await options.verifyAgentHandshake(socket.handshake) : false);
+      if (!allowed) return next(new Error('unauthorized'));
+      const name = typeof fields.name === 'string' ? fields.name.trim().slice(0, 255) : '';
+      socket.data = { agentName: name || null };
+      next();
+    } catch (err) {
+      logger.error({ err }, 'agent handshake failed');
+      next(new Error('unauthorized'));
+    }
+  });
+
+  agents.on('connection', (socket: AgentSocket) => {
+    void socket.join(AGENTS_ROOM);
+    const events = { inFlight: options.inFlight, logger, timeoutMs: options.ackTimeoutMs };
+
+    onEvent(socket, 'conversations:list', agentSchemas['conversations:list'], async ({ status }): Promise<AgentResults['conversations:list']> => {
+      return { conversations: await listConversations(ctx, status) };
+    }, events);
+
+    onEvent(socket, 'conversation:messages', agentSchemas['conversation:messages'], async (input): Promise<AgentResults['conversation:messages']> => {
+      const { messages, hasMore } = await conversationHistory(ctx, input.conversation_id, { beforeId: input.before_id, limit: input.limit });
+      return { conversation_id: input.conversation_id, messages: messages.map(messageView), has_more: hasMore };
+    }, events);
+
+    onEvent(socket, 'message:send', agentSchemas['message:send'], async (input): Promise<AgentResults['message:send']> => {
+      const adminName = input.admin_name ?? socket.data.agentName;
+      const { conversation, message } = await sendAgentMessage(ctx, { conversationId: input.conversation_id, content: input.content, adminName });
+      widget.to(visitorRoom(conversation.visitor_id)).emit('message', messageView(message));
+      agents.to(AGENTS_ROOM).emit('message', messageData(conversation, message));
+      return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
+    }, events);
+
+    onEvent(socket, 'conversation:close', agentSchemas['conversation:close'], async ({ conversation_id }): Promise<AgentResults['conversation:close']> => {
+      const closed = await closeConversationAsAgent(ctx, conversation_id);
+      if (closed) {
+        widget.to(visitorRoom(closed.visitor_id)).emit('conversation:closed', { conversation_id: closed.id });
+        agents.to(AGENTS_ROOM).emit('conversation:closed', closedConversationData(closed));
+      }
+      return {};
+    }, events);
+
+    onEvent(socket, 'typing', agentSchemas.typing, async ({ conversation_id, is_typing }): Promise<AgentResults['typing']> => {
+      const visitorId = await conversationVisitor(ctx, conversation_id);
+      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing });
+      return {};
+    }, events);
+  });
+}

@@ -1,0 +1,63 @@
+import { Op, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { chatModels, type ConversationRow } from './models.js';
+
+export type NewConversation = Pick<
+  ConversationRow,
+  'visitor_id' | 'visitor_name' | 'visitor_email' | 'visitor_phone' | 'visitor_ip' | 'current_url'
+> & { now: Date };
+
+/** The `conversations` table. Ids are the public `conversation_id`. */
+export function conversationsRepository(sequelize: Sequelize) {
+  const { Conversation } = chatModels(sequelize);
+  const plain = (row: { get(o: { plain: true }): ConversationRow } | null) => (row ? row.get({ plain: true }) : null);
+
+  return {
+    /** The visitor's open conversation (the newest, should there ever be two), write-locked. */
+    async findOpenForVisitor(visitorId: number, t: Transaction): Promise<ConversationRow | null> {
+      return plain(
+        await Conversation.findOne({
+          where: { visitor_id: visitorId, status: 'open' },
+          order: [['id', 'DESC']],
+          transaction: t,
+          lock: t.LOCK.UPDATE,
+        }),
+      );
+    },
+
+    /** Read-only lookup of the visitor's open conversation, e.g. on connect. */
+    async peekOpenForVisitor(visitorId: number): Promise<ConversationRow | null> {
+      return plain(await Conversation.findOne({ where: { visitor_id: visitorId, status: 'open' }, order: [['id', 'DESC']] }));
+    },
+
+    /** One conversation; write-locked when read inside a transaction. */
+    async findById(id: number, t?: Transaction): Promise<ConversationRow | null> {
+      return plain(await Conversation.findByPk(id, t ? { transaction: t, lock: t.LOCK.UPDATE } : {}));
+    },
+
+    async insert(fields: NewConversation, t: Transaction): Promise<ConversationRow> {
+      const { now, ...rest } = fields;
+      const row = await Conversation.create({ ...rest, status: 'open', closed_at: null, created_at: now, updated_at: now }, { transaction: t });
+      return row.get({ plain: true });
+    },
+
+    /** Marks new activity (it orders the agent's list) and, when given, the page the visitor is on. */
+    async touch(id: number, fields: { now: Date; currentUrl?: string }, t: Transaction): Promise<void> {
+      const changes: Partial<ConversationRow> = { updated_at: fields.now };
+      if (fields.currentUrl !== undefined) changes.current_url = fields.currentUrl;
+      await Conversation.update(changes, { where: { id }, transaction: t });
+    },
+
+    async close(id: number, closedAt: Date, t: Transaction): Promise<void> {
+      await Conversation.update({ status: 'closed', closed_at: closedAt, updated_at: closedAt }, { where: { id }, transaction: t });
+    },
+
+    /** Newest activity first. */
+    async list(options: { status?: 'open' | 'closed'; limit: number }): Promise<ConversationRow[]> {
+      const where: WhereOptions<ConversationRow> = options.status ? { status: options.status } : { id: { [Op.gt]: 0 } };
+      const rows = await Conversation.findAll({ where, order: [['updated_at', 'DESC'], ['id', 'DESC']], limit: options.limit });
+      return rows.map((row) => row.get({ plain: true }));
+    },
+  };
+}
+
+export type ConversationsRepository = ReturnType<typeof conversationsRepository>;
