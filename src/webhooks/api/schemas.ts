@@ -34,9 +34,16 @@ const url = z
       'private, loopback, link-local and metadata hosts are refused unless listed in WEBHOOK_ALLOWED_HOSTS.',
   );
 
+/** A short, safe description of a bad value for a message: never echoes a huge or deeply nested input. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 const events = z
   .array(
-    z.enum(eventNames, { error: (issue) => `unknown event ${JSON.stringify(issue.input)} (expected one of ${eventNames.join(', ')})` }),
+    z.enum(eventNames, { error: (issue) => `unknown event ${describeValue(issue.input)} (expected one of ${eventNames.join(', ')})` }),
     { error: required('an array of event names') },
   )
   .min(1, 'must name at least one event')

@@ -107,6 +107,15 @@ describe.each(dialects)('webhooks API validation on %s', (dialect) => {
       await expectInvalid({ events: [42] }, ['events']);
     });
 
+    it('refuses hostile values without echoing them: deeply nested, huge', async () => {
+      const nested = '['.repeat(20_000) + '"message.received"' + ']'.repeat(20_000);
+      const deep = await api.post('/webhooks', undefined, { raw: JSON.stringify(webhookBody(okUrl, { events: [] })).replace('"events":[]', `"events":[${nested}]`) });
+      expect(deep.status).toBe(422);
+      expect(deep.body.errors.events).toEqual([expect.stringContaining('an array')]);
+      const errors = await expectInvalid({ events: ['x'.repeat(50_000)] }, ['events']);
+      expect(errors.events![0]!.length).toBeLessThan(300);
+    });
+
     it('accepts any subset of the catalog and drops duplicates', async () => {
       const catalog = (await api.get('/webhooks/events')).body.data.map((e: { name: string }) => e.name);
       const all = await api.post('/webhooks', webhookBody(okUrl, { events: catalog }));
