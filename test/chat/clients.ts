@@ -5,7 +5,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 export type Ack = { ok: true; [key: string]: unknown } | { ok: false; error: { code: string; message: string } };
 export type Session = { visitor_token: string; conversation_id: number | null };
 
-const opts = { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000 } as const;
+const opts = { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000 };
 
 /** A visitor's widget connection, resolved once the server's `session` push has arrived. */
 export async function connectWidget(baseUrl: string, auth: Record<string, unknown> = {}, extra: { extraHeaders?: Record<string, string> } = {}): Promise<{ socket: Socket; session: Session }> {
