@@ -8,6 +8,8 @@ import type { DeliveryStatus } from './delivery-logs.js';
  * Secrets arrive here already encrypted; this module never sees a plaintext secret.
  */
 
+const deliveryStatuses: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
+
 export interface LastDelivery {
   status: DeliveryStatus;
   at: Date;
@@ -55,12 +57,15 @@ export class WebhookAdmin {
   }
 
   async get(id: number): Promise<WebhookEntry | null> {
+    // The newest delivery is the largest of three per-status maxima: each is one dive into the
+    // (webhook_id, status, id) index, where a plain MAX(id) per webhook would scan all its rows.
+    const newest = deliveryStatuses.map(() => 'SELECT MAX(id) AS m FROM webhook_deliveries WHERE webhook_id = ? AND status = ?').join(' UNION ALL ');
     const [row] = await this.sequelize.query<Record<string, unknown>>(
       `SELECT w.*, l.status AS last_delivery_status, l.updated_at AS last_delivery_at
          FROM webhooks w
-         LEFT JOIN webhook_deliveries l ON l.id = (SELECT MAX(id) FROM webhook_deliveries WHERE webhook_id = w.id)
+         LEFT JOIN webhook_deliveries l ON l.id = (SELECT MAX(m) FROM (${newest}) newest)
         WHERE w.id = ?`,
-      { replacements: [id], type: QueryTypes.SELECT },
+      { replacements: [...deliveryStatuses.flatMap((status) => [id, status]), id], type: QueryTypes.SELECT },
     );
     return row ? { ...toWebhookRecord(row), lastDelivery: lastDelivery(row) } : null;
   }
