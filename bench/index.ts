@@ -10,6 +10,7 @@ import { writeReport } from './lib/report.js';
 import { settingsFor } from './lib/settings.js';
 import { textTable } from './lib/table.js';
 import type { BenchContext } from './lib/context.js';
+import { backlog } from './scenarios/backlog.js';
 import { chatOverhead } from './scenarios/chat-overhead.js';
 import { latency } from './scenarios/latency.js';
 import { memory } from './scenarios/memory.js';
@@ -76,8 +77,17 @@ const scenarios: Scenario[] = [
   {
     id: '4',
     title: '4. Sweeper scaling',
-    rows: [{ id: '4', name: 'Sweeper claim scaling', target: '≤ 1.50×' }],
+    rows: [
+      { id: '4a', name: 'Sweeper: sweepOnce() scaling', target: '≤ 1.50×' },
+      { id: '4b', name: 'Sweeper: claim of 1,000 due', target: '≤ 1.50×' },
+    ],
     run: sweeperScaling,
+  },
+  {
+    id: '5',
+    title: '5. Backlog drain',
+    rows: [{ id: '5', name: 'Backlog drain', target: '≥ 50 % of figure 2' }],
+    run: backlog,
   },
   {
     id: '6',
@@ -99,13 +109,14 @@ const log = (line: string) => console.log(`[${((performance.now() - started) / 1
 log(`${command}: ${machine.cpu} × ${machine.cores}, ${machine.memory}, node ${machine.node}, ${machine.database}, load ${machine.load}`);
 const receiver = await Receiver.start();
 const rows: BenchRow[] = [];
+const figures = new Map<string, number>();
 const sections: { title: string; details: string[] }[] = [];
 try {
   for (const scenario of selected) {
     log(scenario.title);
     const t0 = performance.now();
     try {
-      const result = await scenario.run({ settings, receiver, log: (line) => log(`  ${line}`) });
+      const result = await scenario.run({ settings, receiver, figures, log: (line) => log(`  ${line}`) });
       rows.push(...result.rows);
       sections.push({ title: `${scenario.title} (${Math.round((performance.now() - t0) / 1000)} s)`, details: result.details });
     } catch (err) {

@@ -6,4 +6,6 @@ export interface BenchContext {
   settings: Settings;
   receiver: Receiver;
   log(line: string): void;
+  /** Figures one scenario hands to a later one, e.g. the durable throughput for the backlog drain. */
+  figures: Map<string, number>;
 }

@@ -46,12 +46,35 @@ export async function appendDeliveries(sequelize: Sequelize, webhookId: number, 
   await sequelize.query('ANALYZE TABLE webhook_deliveries');
 }
 
+/**
+ * `rows` deliveries of one webhook left pending by an endpoint that was down: each tried once,
+ * refused, and due for its retry now.
+ */
+export async function appendBacklog(sequelize: Sequelize, webhookId: number, rows: number): Promise<void> {
+  await sequelize.query(
+    `INSERT INTO webhook_deliveries
+       (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, last_error, created_at, updated_at)
+     SELECT UUID(), :webhookId, 'message.received', :body, 0, 'pending', 1, 0, UTC_TIMESTAMP(3) - INTERVAL 1 SECOND,
+            'connect ECONNREFUSED 127.0.0.1', UTC_TIMESTAMP(3) - INTERVAL 2 MINUTE, UTC_TIMESTAMP(3)
+       FROM seq_1_to_${rows}`,
+    { replacements: { webhookId, body } },
+  );
+}
+
 /** Makes the due set due again (pending, unclaimed, a minute overdue) after a claim took it. */
 export async function resetDueRows(sequelize: Sequelize, dueRows: number): Promise<void> {
   await sequelize.query(
     `UPDATE webhook_deliveries
         SET status = 'pending', next_attempt_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, lease_owner = NULL, lease_expires_at = NULL, attempt_number = 1
       WHERE id <= :limit AND id % :every = 0`,
+    { replacements: { limit: dueRows * DUE_EVERY, every: DUE_EVERY } },
+  );
+}
+
+/** Takes the due set out of reach (delivered) except rows under a lease, which their sender completes. */
+export async function parkDueRows(sequelize: Sequelize, dueRows: number): Promise<void> {
+  await sequelize.query(
+    `UPDATE webhook_deliveries SET status = 'delivered' WHERE id <= :limit AND id % :every = 0 AND status = 'pending' AND lease_owner IS NULL`,
     { replacements: { limit: dueRows * DUE_EVERY, every: DUE_EVERY } },
   );
 }

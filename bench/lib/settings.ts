@@ -20,7 +20,7 @@ export function settingsFor(quick: boolean): Settings {
     // 64 in flight is the engine's default WEBHOOK_CONCURRENCY; the ceiling and the naive queue get the same.
     throughput: { durableSeconds: quick ? 8 : 30, ceilingSeconds: quick ? 4 : 10, naiveSeconds: quick ? 4 : 10, concurrency: 64, webhooks: 8 },
     latency: { seconds: quick ? 5 : 15, ratePerSecond: 500 },
-    sweeper: { small: 10_000, large: quick ? 200_000 : 1_000_000, due: 1000, repeats: quick ? 3 : 5 },
+    sweeper: { small: 10_000, large: quick ? 200_000 : 1_000_000, due: 1000, repeats: quick ? 5 : 9 },
     backlog: { rows: quick ? 5_000 : 10_000 },
     memory: { sockets: quick ? 1_000 : 5_000 },
   };

@@ -35,6 +35,7 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
   const durable = await measureDurable(ctx);
   log(`  ${perSecond(durable.rate)} (${count(durable.delivered)} rows delivered in ${durable.seconds.toFixed(1)} s)`);
 
+  ctx.figures.set('durableRate', durable.rate);
   const ofCeiling = durable.rate / ceiling;
   const overNaive = durable.rate / naive.rate;
   const figure = `${perSecond(durable.rate)} delivered`;
