@@ -99,6 +99,9 @@ describe.each(dialects)('webhooks CRUD on %s', (dialect) => {
     expect(Object.keys(entry).sort()).toEqual([...WEBHOOK_KEYS, 'delivery_logs_count'].sort());
     expect(entry.delivery_logs_count).toBe(3);
     expect(entry.last_delivery).toEqual({ status: 'delivered', at: expect.stringMatching(ISO) });
+    expect((await api.get(`/webhooks/${id}`)).body.data.last_delivery).toEqual(entry.last_delivery);
+    await seedDeliveries(t.server.sequelize, id, [{ status: 'pending', createdAt: new Date() }]);
+    expect((await api.get(`/webhooks/${id}`)).body.data.last_delivery).toMatchObject({ status: 'pending' });
     for (const w of res.body.data) if (w.id !== id) expect(w.delivery_logs_count).toBe(0);
   });
 
