@@ -29,7 +29,7 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   success: { status: 200 | 201 | 204; description: string; data?: z.ZodType; paginated?: boolean };
   /** Failure statuses this route can answer besides 401/429 (added to every route). */
   errors: readonly (400 | 404 | 413 | 422)[];
-  handle(input: { params: P; query: Q; body: B; req: Request }): Promise<Reply>;
+  handle(input: { params: P; query: Q; body: B }): Promise<Reply>;
 }
 
 /** What a handler answers: the envelope's parts, or null for 204 No Content. */
@@ -46,14 +46,14 @@ export function expressPath(openApiPath: string): string {
 }
 
 /** Mounts each route on the router, in order: a literal path such as /webhooks/events must come before /webhooks/{id}. */
-export function mountRoutes(router: Router, routes: readonly ApiRoute[], prefix = ''): void {
+export function mountRoutes(router: Router, routes: readonly ApiRoute[]): void {
   for (const route of routes) {
-    router[route.method](prefix + expressPath(route.path), async (req: Request, res: Response) => {
+    router[route.method](expressPath(route.path), async (req: Request, res: Response) => {
       const params = route.params ? parsePathParams(route.params, req.params) : req.params;
       if (route.before) await route.before(params);
       const query = route.query ? parseOrThrow(route.query, { ...req.query }) : req.query;
       const body = route.body ? await parseBody(route, params, req.body) : undefined;
-      const reply = await route.handle({ params, query, body, req });
+      const reply = await route.handle({ params, query, body });
       if (reply === null) {
         res.status(204).end();
         return;
