@@ -65,4 +65,4 @@ export function collect<T = Record<string, unknown>>(socket: Socket, event: stri
   return seen;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
