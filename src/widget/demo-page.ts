@@ -8,9 +8,9 @@ export function escapeHtml(text: string): string {
 const style = `
 body{margin:0;font:16px/1.6 Georgia,serif;color:#1f2937;background:#fdfcf8}
 header{background:#134e4a;color:#f0fdfa;padding:18px 32px;font:600 20px system-ui,sans-serif}
-main{max-width:720px;margin:0 auto;padding:32px}
+main{max-width:600px;padding:32px 32px 32px 6%}
 h1{font-size:34px;line-height:1.2;margin:0 0 12px}
-pre{background:#111827;color:#e5e7eb;padding:16px;border-radius:8px;overflow:auto;font-size:13px}
+pre{background:#111827;color:#e5e7eb;padding:16px;border-radius:8px;white-space:pre-wrap;word-break:break-all;font-size:13px}
 `;
 
 /**

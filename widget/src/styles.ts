@@ -10,7 +10,9 @@ export const css = `
 .lc [hidden]{display:none!important}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,input,textarea{font:inherit;color:inherit}
-:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+:focus-visible{outline:3px solid #111827;outline-offset:2px}
+header :focus-visible{outline-color:var(--lc-on-accent);outline-offset:0}
+input:focus-visible,textarea:focus-visible{outline:2px solid #111827;outline-offset:1px;border-color:transparent}
 .launcher{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--lc-accent);color:var(--lc-on-accent);cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.25);display:grid;place-items:center;margin-left:auto}
 .launcher svg{width:28px;height:28px;fill:currentColor}
 .badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;border:2px solid #fff}
@@ -27,6 +29,8 @@ h2{flex:1;margin:0;font-size:16px;font-weight:650}
 label{font-weight:600;font-size:13px}
 .prechat input{width:100%;padding:9px 10px;border:1px solid #9ca3af;border-radius:8px;background:#fff;margin-top:4px;font-weight:400}
 .primary{border:0;border-radius:8px;padding:10px 14px;background:var(--lc-accent);color:var(--lc-on-accent);font-weight:650;cursor:pointer}
+.primary svg{display:block;width:20px;height:20px;fill:currentColor}
+.composer .primary{padding:10px}
 .log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:8px;background:#f9fafb}
 .msg{max-width:82%;display:flex;flex-direction:column;gap:2px}
 .msg p{margin:0;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}

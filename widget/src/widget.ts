@@ -17,6 +17,7 @@ const AGENT_TYPING_TTL_MS = 8_000;
 /** After the server itself disconnects us (restart, deploy), try again after about this long. */
 const SERVER_DISCONNECT_RETRY_MS = 2_000;
 
+const ENDED_NOTE = 'This conversation has ended. Write again to start a new one.';
 const OFFLINE_NOTICE = 'You are offline. Reconnecting… Messages you write now will be sent when the connection is back.';
 
 /**
@@ -78,7 +79,7 @@ export class ChatWidget {
     socket.on('connect', () => this.view.setOffline(''));
     socket.on('session', (session) => this.resume(session));
     socket.on('message', (message) => this.receive(message));
-    socket.on('conversation:closed', () => this.conversationEnded('The conversation was closed. Write again to start a new one.'));
+    socket.on('conversation:closed', () => this.conversationEnded());
     socket.on('typing', ({ is_typing, admin_name }) => this.agentTyping(is_typing ? admin_name || 'Agent' : null));
     socket.on('connect_error', () => this.view.setOffline(OFFLINE_NOTICE));
     socket.on('disconnect', (reason) => {
@@ -103,7 +104,7 @@ export class ChatWidget {
     }
     this.store.token = session.visitor_token;
     if (this.state.conversationId !== null && session.conversation_id === null) {
-      this.conversationEnded('This conversation has ended. Write again to start a new one.');
+      this.conversationEnded(); // closed while this page was away
     }
     this.state.conversationId = session.conversation_id;
     this.save();
@@ -130,7 +131,9 @@ export class ChatWidget {
 
   private introduce(profile: { name: string; email: string }): void {
     this.state.introduced = true;
-    const payload: Record<string, unknown> = { current_url: location.href };
+    const payload: Record<string, unknown> = {};
+    const url = currentUrl();
+    if (url) payload.current_url = url;
     if (profile.name) payload.name = profile.name;
     if (profile.email) payload.email = profile.email;
     this.connect();
@@ -145,7 +148,7 @@ export class ChatWidget {
     this.stopTyping();
     this.refresh();
     this.connect();
-    void this.outbox.enqueue({ id, event: 'message:send', payload: { content, current_url: location.href } });
+    void this.outbox.enqueue({ id, event: 'message:send', payload: { content, current_url: currentUrl() } });
   }
 
   private retry(key: string): void {
@@ -154,7 +157,7 @@ export class ChatWidget {
     entry.status = 'pending';
     delete entry.error;
     this.refresh();
-    void this.outbox.enqueue({ id: key.slice(2), event: 'message:send', payload: { content: entry.content, current_url: location.href } });
+    void this.outbox.enqueue({ id: key.slice(2), event: 'message:send', payload: { content: entry.content, current_url: currentUrl() } });
   }
 
   private emit(item: OutboxItem): Promise<Ack<Record<string, unknown>>> {
@@ -226,17 +229,17 @@ export class ChatWidget {
       return;
     }
     socket.emit('conversation:close', {}, (ack) => {
-      if (ack.ok) this.conversationEnded('You ended the conversation. Write again to start a new one.');
+      if (ack.ok) this.conversationEnded();
       else this.view.announce(`Could not end the chat: ${ack.error.message}`);
     });
   }
 
   /** The server's push and our own ack can both report the end; only the first leaves a note. */
-  private conversationEnded(text: string): void {
+  private conversationEnded(): void {
     this.agentTyping(null);
     if (this.state.conversationId === null) return;
     this.state.conversationId = null;
-    this.note(text);
+    this.note(ENDED_NOTE);
     this.save();
     this.refresh();
   }
@@ -255,6 +258,12 @@ export class ChatWidget {
     this.view.showPrechat(this.options.prechat && !s.introduced && s.conversationId === null && s.entries.length === 0);
     this.view.setConversationOpen(s.conversationId !== null);
   }
+}
+
+/** The page the visitor is on, when the server can accept it (http(s), at most 2048 characters). */
+function currentUrl(): string | undefined {
+  const href = location.href;
+  return /^https?:/.test(href) && href.length <= 2048 ? href : undefined;
 }
 
 function localId(): string {
