@@ -87,6 +87,8 @@ function render(d: DeliveryDetailView): void {
   );
   redeliverButton.disabled = false;
   curlButton.disabled = webhook === null;
+  // An open curl box follows the newest attempt (after a redelivery, say).
+  if (!byId('curl-box').hidden && webhook) byId<HTMLTextAreaElement>('curl').value = curl();
 }
 
 async function load(): Promise<void> {
@@ -109,6 +111,7 @@ curlButton.addEventListener('click', () => {
   box.value = command;
   box.rows = Math.min(16, command.split('\n').length + 1);
   byId('curl-box').hidden = false;
+  byId('curl-box').scrollIntoView({ block: 'nearest' });
   navigator.clipboard?.writeText(command).then(
     () => flash('curl command copied to the clipboard.'),
     () => {

@@ -29,7 +29,6 @@ function clearErrors(): void {
 /** The API's 422 `errors` beside their fields (`events.0` belongs to `events`); the rest above the form. */
 function showErrors(err: ApiError): void {
   const orphans: string[] = [];
-  let first: HTMLElement | null = null;
   for (const [key, messages] of Object.entries(err.errors)) {
     const field = key.split('.')[0] as Field;
     if (!fields.includes(field)) {
@@ -40,15 +39,15 @@ function showErrors(err: ApiError): void {
     slot.textContent = [slot.textContent, ...messages].filter(Boolean).join(' ');
     const control = form.querySelector<HTMLElement>(`[name="${field}"]`);
     control?.setAttribute('aria-invalid', 'true');
-    control?.setAttribute('aria-describedby', `error-${field}`);
-    first ??= control;
+    control?.setAttribute('aria-describedby', `${document.getElementById(`hint-${field}`) ? `hint-${field} ` : ''}error-${field}`);
   }
   if (orphans.length || Object.keys(err.errors).length === 0) {
     const box = byId('form-error');
     box.textContent = [err.message, ...orphans].join(' ');
     box.hidden = false;
   }
-  first?.focus();
+  // The first field in reading order, not in the order the server listed them.
+  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }
 
 function payload(): Record<string, unknown> {

@@ -20,7 +20,8 @@ const dialog = byId<HTMLDialogElement>('confirm-delete');
 
 function lastDelivery(w: Webhook): HTMLElement {
   if (!w.last_delivery) return h('span', { class: 'muted' }, 'No deliveries yet');
-  return h('span', { class: 'stack' }, badge(w.last_delivery.status), timeEl(w.last_delivery.at));
+  const held = !w.is_active && w.last_delivery.status === 'pending';
+  return h('span', { class: 'stack' }, badge(w.last_delivery.status), held ? h('span', { class: 'muted small' }, 'held while disabled') : null, timeEl(w.last_delivery.at));
 }
 
 /** Why the server switched this webhook off, under its row, until the admin turns it back on. */
@@ -37,9 +38,10 @@ function disabledBanner(w: Webhook): HTMLElement | null {
         { class: 'alert warn' },
         h('strong', {}, 'Disabled automatically'),
         w.disabled_at ? ` on ${formatTime(w.disabled_at)}` : '',
-        ': ',
-        w.disabled_reason,
-        '. Fix the receiver, then turn the webhook back on: held retries will go out.',
+        '. ',
+        h('span', { class: 'reason' }, w.disabled_reason),
+        ' ',
+        h('span', { class: 'hint-inline' }, 'Once the receiver is fixed, turn it back on: held retries will go out.'),
       ),
     ),
   );
@@ -124,8 +126,8 @@ async function setActive(w: Webhook, toggle: HTMLInputElement): Promise<void> {
   toggle.disabled = true;
   try {
     await api('PUT', `/webhooks/${w.id}`, { is_active: wanted });
-    flash(`${w.name} ${wanted ? 'enabled' : 'disabled'}.`);
     await load();
+    flash(`${w.name} ${wanted ? 'enabled' : 'disabled'}.`);
   } catch (err) {
     toggle.checked = !wanted;
     flash(`Could not ${wanted ? 'enable' : 'disable'} ${w.name}: ${(err as Error).message}`, 'error');
@@ -168,8 +170,8 @@ dialog.addEventListener('close', () => {
   void (async () => {
     try {
       await api('DELETE', `/webhooks/${w.id}`);
-      flash(`${w.name} deleted, with its delivery logs.`);
       await load();
+      flash(`${w.name} deleted, with its delivery logs.`);
     } catch (err) {
       flash(`Could not delete ${w.name}: ${(err as Error).message}`, 'error');
     }

@@ -14,11 +14,11 @@ export function deliveryBody(webhookId: number, deliveryId: string) {
   </div>
 </div>
 <div id="flash" role="status" aria-live="polite"></div>
+<div id="delivery" data-webhook-id="${webhookId}" data-delivery-id="${deliveryId}" aria-busy="true">
+  <p class="empty card">Loading delivery…</p>
+</div>
 <section class="card curl" id="curl-box" hidden>
   <h2>The newest attempt as curl</h2>
   <textarea id="curl" readonly rows="6" spellcheck="false" aria-label="curl command"></textarea>
-</section>
-<div id="delivery" data-webhook-id="${webhookId}" data-delivery-id="${deliveryId}" aria-busy="true">
-  <p class="empty card">Loading delivery…</p>
-</div>`;
+</section>`;
 }

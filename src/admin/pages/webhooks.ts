@@ -11,9 +11,9 @@ export function webhooksBody() {
 </div>
 <div id="flash" role="status" aria-live="polite"></div>
 <div id="webhooks" class="card" aria-busy="true"><p class="empty">Loading webhooks…</p></div>
-<dialog id="confirm-delete" class="dialog">
+<dialog id="confirm-delete" class="dialog" aria-labelledby="confirm-delete-title">
   <form method="dialog">
-    <h2>Delete webhook?</h2>
+    <h2 id="confirm-delete-title">Delete webhook?</h2>
     <p><strong id="confirm-delete-name"></strong> and all its delivery logs will be deleted. This cannot be undone.</p>
     <div class="actions">
       <button value="cancel" class="button">Cancel</button>
