@@ -3,6 +3,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { sampleEnvelope, sampleMessage } from '../lib/events.js';
 import { benchGot } from '../lib/http.js';
 import { closedLoop, waitFor } from '../lib/load.js';
+import { countStatements, perUnit } from '../lib/sql-counter.js';
 import { naiveDatabase } from '../lib/naive-database.js';
 import { naiveDelivery } from '../lib/naive.js';
 import { startBenchServer } from '../lib/server.js';
@@ -52,6 +53,8 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
         `each fanned out to ${settings.throughput.webhooks} webhooks; ${count(durable.delivered)} rows delivered (status updated) ` +
         `${durable.seconds.toFixed(1)} s after the first event = ${perSecond(durable.rate)}. ` +
         `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered.`,
+      `- SQL statements per delivered row on the durable path (emit, claim, record; ${durable.sql.total.toFixed(1)} in all): ` +
+        `${durable.sql.lines.join(', ')}. The naive queue sends 3.`,
     ],
   };
 }
@@ -120,6 +123,7 @@ async function measureDurable({ settings, receiver }: BenchContext) {
         await sleep(50);
       }
     })();
+    const statements = countStatements(sequelize);
     const start = performance.now();
     const deadline = start + settings.throughput.durableSeconds * 1000;
     let events = 0;
@@ -136,11 +140,13 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     await Promise.all(Array.from({ length: 8 }, producer));
     const drained = await waitFor(async () => (await pendingRows(sequelize)) === 0, 120_000, 20);
     const seconds = (performance.now() - start) / 1000;
+    const sql = statements.stop();
     polling = false;
     await poller;
     const delivered = (await deliveredRows(sequelize)) - before;
     const counts = await receiver.counts();
     return {
+      sql: perUnit(sql, delivered),
       events,
       delivered,
       seconds,
