@@ -17,14 +17,14 @@ describe('two instances sharing Redis (MariaDB)', () => {
   let a: TestServer;
   let b: TestServer;
   const sockets: Socket[] = [];
-  const firedOn = { a: [] as HookPayload[], b: [] as HookPayload[] };
+  const firedOn = { a: [] as HookPayload<'message.received'>[], b: [] as HookPayload<'message.received'>[] };
 
   beforeAll(async () => {
     db = await createTestDatabase('mysql');
     a = await startTestServer('mysql', { REDIS_URL }, db.url);
     b = await startTestServer('mysql', { REDIS_URL }, db.url);
-    a.server.hooks.on('message.received', (p) => void firedOn.a.push(p as HookPayload));
-    b.server.hooks.on('message.received', (p) => void firedOn.b.push(p as HookPayload));
+    a.server.hooks.on('message.received', (p) => void firedOn.a.push(p));
+    b.server.hooks.on('message.received', (p) => void firedOn.b.push(p));
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
