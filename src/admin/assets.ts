@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 /** The admin pages' client bundles, one per page, built from `src/admin/client/<name>.ts`. */
 export const clientEntries = ['webhooks', 'webhook-form', 'deliveries', 'delivery', 'conversations'] as const;
 
 export interface Asset {
   body: Buffer;
+  /** The same bytes gzipped once at load, for clients that accept it. */
+  gzipped: Buffer;
   type: string;
   etag: string;
 }
@@ -24,7 +27,7 @@ const types: Record<string, string> = {
 };
 
 function toAsset(path: string, body: Buffer): Asset {
-  return { body, type: types[extname(path)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  return { body, gzipped: gzipSync(body, { level: 9 }), type: types[extname(path)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
 /**

@@ -52,8 +52,9 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       return void res.status(503).type('text/plain').send('Admin assets unavailable; see the server log.');
     }
     if (!asset) return void res.status(404).type('text/plain').send('Not found');
-    res.set({ 'Content-Type': asset.type, ETag: asset.etag, 'Cache-Control': 'no-cache' });
+    res.set({ 'Content-Type': asset.type, ETag: asset.etag, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' });
     if (req.get('if-none-match') === asset.etag) return void res.status(304).end();
+    if (/\bgzip\b/.test(req.get('accept-encoding') ?? '')) return void res.set('Content-Encoding', 'gzip').send(asset.gzipped);
     res.send(asset.body);
   });
 

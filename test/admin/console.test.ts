@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The admin console end to end: Chromium signs in, creates a webhook through the form, a visitor
 // chats from /demo, the agent answers from Conversations, the delivery shows in the logs and is
-// redelivered. Real server, real database, real receiver.
+// redelivered. Real server, real database, real receiver. UPDATE_SCREENSHOTS=1 refreshes docs/screenshots.
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     }
   }
   const shot = async (page: Page, name: string) => {
-    if (dialect !== 'sqlite') return;
+    if (dialect !== 'sqlite' || !process.env.UPDATE_SCREENSHOTS) return;
     // A full-page shot of a scrolled page paints the sticky top bar mid-page.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });

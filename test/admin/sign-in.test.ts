@@ -116,6 +116,9 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
       expect(again.status).toBe(304);
     }
     expect(total).toBeLessThan(300_000);
+    const zipped = await get('/admin/assets/conversations.js', { 'Accept-Encoding': 'gzip' });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(zipped.headers.get('content-length'))).toBeLessThan(25_000);
     expect((await get('/admin/assets/nope.js')).status).toBe(404);
     expect((await get('/admin/assets/..%2Fserver.ts')).status).toBe(404);
   });
@@ -196,5 +199,27 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
     let last = 0;
     for (let i = 0; i < 21; i++) last = (await postForm('/admin/login', { api_key: `wrong-key-${i}-0123456789abcdef` })).status;
     expect(last).toBe(429);
+  });
+});
+
+describe('admin sign-in behind an https proxy', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite', { TRUST_PROXY: 'true' });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('marks the session cookie Secure when the request came over https', async () => {
+    const signIn = (proto: string) =>
+      fetch(`${t.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-Proto': proto },
+        body: new URLSearchParams({ api_key: TEST_API_KEY }).toString(),
+      });
+    expect((await signIn('https')).headers.get('set-cookie')).toMatch(/; Secure$/);
+    expect((await signIn('http')).headers.get('set-cookie')).not.toMatch(/Secure/);
   });
 });
