@@ -88,9 +88,9 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
       return {};
     }, events);
 
-    onEvent(socket, 'typing', agentSchemas.typing, async ({ conversation_id, is_typing }): Promise<AgentResults['typing']> => {
+    onEvent(socket, 'typing', agentSchemas.typing, async ({ conversation_id, is_typing, admin_name }): Promise<AgentResults['typing']> => {
       const visitorId = await conversationVisitor(ctx, conversation_id);
-      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing });
+      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing, admin_name: admin_name ?? socket.data.agentName });
       return {};
     }, events);
   });

@@ -38,12 +38,17 @@ export interface TypingPush {
   is_typing: boolean;
 }
 
+/** An agent typing, as the visitor sees it: who, so the widget can say "Alice is typing…". */
+export interface AgentTypingPush extends TypingPush {
+  admin_name: string | null;
+}
+
 /** Server → visitor (`/widget`). */
 export interface WidgetServerEvents {
   session: (session: SessionPush) => void;
   message: (message: MessageView) => void;
   'conversation:closed': (closed: { conversation_id: number }) => void;
-  typing: (typing: TypingPush) => void;
+  typing: (typing: AgentTypingPush) => void;
 }
 
 /** Server → agent (`/agent`), for every conversation. */

@@ -60,7 +60,7 @@ export const agentSchemas = {
     admin_name: z.string().trim().min(1).max(255).optional(),
   }),
   'conversation:close': z.strictObject({ conversation_id: id }),
-  typing: z.strictObject({ conversation_id: id, is_typing: z.boolean() }),
+  typing: z.strictObject({ conversation_id: id, is_typing: z.boolean(), admin_name: z.string().trim().min(1).max(255).optional() }),
 };
 
 export type WidgetPayload<E extends keyof typeof widgetSchemas> = z.output<(typeof widgetSchemas)[E]>;

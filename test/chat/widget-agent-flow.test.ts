@@ -193,7 +193,7 @@ describe.each(dialects)('widget and agent conversation on %s', (dialect) => {
 
     const visitorTyping = next(tab2.socket, 'typing');
     await ok(agent, 'typing', { conversation_id: id, is_typing: true });
-    expect(await visitorTyping).toEqual({ conversation_id: id, is_typing: true });
+    expect(await visitorTyping).toEqual({ conversation_id: id, is_typing: true, admin_name: 'Alice' });
 
     const ownEcho = collect(tab1.socket, 'message');
     const otherTab = next(tab2.socket, 'message');
