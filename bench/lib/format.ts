@@ -1,5 +1,6 @@
 /** Number formatting shared by the table and the report. */
 export function ms(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '∞';
   if (!Number.isFinite(value)) return 'n/a';
   return value < 10 ? `${value.toFixed(2)} ms` : value < 100 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 }
