@@ -24,7 +24,7 @@ export interface EventOptions {
  * @example onEvent(socket, 'typing', widgetSchemas.typing, async ({ is_typing }) => ({}), options)
  */
 export function onEvent<Name extends string, S extends z.ZodType, R extends object>(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the client events matter here
+  // Only the client events matter here; the other type parameters are the namespace's business.
   socket: Socket<UntrustedEvents<Name>, any, any, any>,
   event: Name,
   schema: S,
@@ -58,12 +58,8 @@ export function onEvent<Name extends string, S extends z.ZodType, R extends obje
     if (!parsed.success) return fail(new ChatError('invalid_input', describeIssues(parsed.error)));
 
     const run = () => handler(parsed.data);
-    let work: Promise<R>;
-    try {
-      work = options.inFlight.run(options.queue ? () => options.queue!.run(run) : run);
-    } catch (err) {
-      return fail(err);
-    }
+    const queue = options.queue;
+    const work = options.inFlight.run(queue ? () => queue.run(run) : run);
     withDeadline(work, options.timeoutMs).then((result) => reply({ ok: true, ...result }), fail);
   });
 }
