@@ -20,17 +20,8 @@ export async function connectDatabase(database: Config['DATABASE_URL']): Promise
       storage: database.storage,
       // SQLite has one writer; concurrent transactions wait instead of failing at once.
       retry: { match: [/SQLITE_BUSY/], max: 20 },
-      hooks: {
-        afterConnect: async (connection: unknown) => {
-          const db = connection as { exec(sql: string, cb: (err: Error | null) => void): void };
-          await new Promise<void>((resolve, reject) =>
-            db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (err) =>
-              err ? reject(err) : resolve(),
-            ),
-          );
-        },
-      },
     });
+    configureSqliteConnections(sequelize);
   } else {
     sequelize = new Sequelize(database.url, {
       ...common,
@@ -41,6 +32,32 @@ export async function connectDatabase(database: Config['DATABASE_URL']): Promise
   }
   await sequelize.authenticate();
   return sequelize;
+}
+
+type SqliteConnection = { exec(sql: string, cb: (err: Error | null) => void): void };
+
+/**
+ * Sequelize's SQLite connection manager opens one connection per transaction and never runs the
+ * `afterConnect` hook, so every new connection is given its PRAGMAs here: wait up to 5 s for the
+ * write lock instead of failing with SQLITE_BUSY, enforce foreign keys, and use WAL so readers
+ * never block the writer.
+ */
+function configureSqliteConnections(sequelize: Sequelize): void {
+  const manager = sequelize.connectionManager as unknown as { getConnection(options?: unknown): Promise<SqliteConnection> };
+  const getConnection = manager.getConnection.bind(manager);
+  const configured = new WeakSet<SqliteConnection>();
+  manager.getConnection = async (options?: unknown) => {
+    const connection = await getConnection(options);
+    if (!configured.has(connection)) {
+      configured.add(connection);
+      await new Promise<void>((resolve, reject) =>
+        connection.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    }
+    return connection;
+  };
 }
 
 export function dialectOf(sequelize: Sequelize): Dialect {
