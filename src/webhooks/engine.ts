@@ -120,8 +120,10 @@ export class DeliveryEngine {
   #sweepChain: Promise<unknown> = Promise.resolve();
   #sweepQueued = false;
   #sweepRunning = false;
-  /** Rows were left due for lack of a slot: sweep again when one frees. */
-  #needsSweep = false;
+  /** Webhooks with rows left due for lack of a slot: a slot of theirs freeing starts a sweep. */
+  readonly #waiting = new Set<number>();
+  /** Rows were left due because every slot was taken: any slot freeing starts a sweep. */
+  #waitingForCapacity = false;
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
   readonly #unsubscribe: (() => void)[] = [];
@@ -310,9 +312,8 @@ export class DeliveryEngine {
   #sendSoon(deliveryIds: string[], webhooks: Map<number, WebhookRecord> | null): void {
     if (this.#stopping) return;
     const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const { claimed } = await this.#claimAndStart({ deliveryIds, limit: deliveryIds.length }, webhooks);
-      // Rows left due (no slot, paused) go out with the next sweep, which a freed slot triggers.
-      if (claimed < deliveryIds.length) this.#needsSweep = true;
+      // Rows left due (no slot, paused) go out with the sweep a freed slot or the pause's end starts.
+      await this.#claimAndStart({ deliveryIds, limit: deliveryIds.length }, webhooks);
     });
     this.#track(run.catch((err: unknown) => this.#logger.error({ err }, 'webhook first attempt failed to start')));
   }
@@ -335,7 +336,7 @@ export class DeliveryEngine {
     while (!this.#stopping) {
       const limit = Math.min(this.#config.WEBHOOK_SWEEP_BATCH, this.#limiter.free);
       if (limit <= 0) {
-        this.#needsSweep = true;
+        this.#waitingForCapacity = true;
         break;
       }
       const { claimed, seen } = await this.#claimAndStart({ limit }, null);
@@ -357,6 +358,7 @@ export class DeliveryEngine {
     const now = this.#clock.now();
     const nowMs = now.getTime();
     const slots: number[] = [];
+    const skipped = new Set(this.#limiter.blockedKeys(nowMs));
     let result;
     try {
       result = await claimDeliveries(this.#sequelize, {
@@ -365,9 +367,14 @@ export class DeliveryEngine {
         leaseUntil: new Date(nowMs + this.#leaseMs),
         limit: scope.limit,
         ...(scope.deliveryIds ? { deliveryIds: scope.deliveryIds } : {}),
-        skipWebhookIds: this.#limiter.blockedKeys(nowMs),
+        skipWebhookIds: [...skipped],
         accept: ({ webhookId }) => {
-          if (this.#stopping || !this.#limiter.tryAcquire(webhookId, nowMs)) return false;
+          if (this.#stopping) return false;
+          if (!this.#limiter.tryAcquire(webhookId, nowMs)) {
+            skipped.add(webhookId);
+            if (this.#limiter.free === 0) this.#waitingForCapacity = true;
+            return false;
+          }
           slots.push(webhookId);
           return true;
         },
@@ -376,6 +383,9 @@ export class DeliveryEngine {
       for (const webhookId of slots) this.#limiter.release(webhookId);
       throw err;
     }
+    for (const webhookId of skipped) this.#waiting.add(webhookId);
+    // A slot may have freed while the claim ran, before these rows were marked as waiting for it.
+    if ([...skipped].some((webhookId) => this.#limiter.accepts(webhookId, this.#clock.now().getTime()))) this.wake();
     const rows = result.claimed;
     let webhooks = known;
     if (!webhooks || !rows.every((r) => webhooks!.has(r.webhookId))) {
@@ -393,15 +403,7 @@ export class DeliveryEngine {
         this.#limiter.release(row.webhookId);
         continue;
       }
-      this.#track(
-        this.#attempt(row, webhook).finally(() => {
-          this.#limiter.release(row.webhookId);
-          if (this.#needsSweep && !this.#stopping) {
-            this.#needsSweep = false;
-            this.wake();
-          }
-        }),
-      );
+      this.#track(this.#attempt(row, webhook).finally(() => this.#releaseSlot(row.webhookId)));
     }
     return { claimed: rows.length, seen: result.seen };
   }
@@ -473,6 +475,15 @@ export class DeliveryEngine {
     const delay = state.isTest ? null : nextRetryDelayMs(attemptNumber - state.retryBase, outcome, this.#config.WEBHOOK_RETRY_DELAYS);
     if (delay === null) return { ...common, status: 'failed', nextAttemptAt: null, deliveredAt: null };
     return { ...common, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay), deliveredAt: null };
+  }
+
+  /** Frees a slot; if rows were left waiting for it, sweeps now instead of at the next cron tick. */
+  #releaseSlot(webhookId: number): void {
+    this.#limiter.release(webhookId);
+    const waited = this.#waiting.delete(webhookId);
+    if (!waited && !this.#waitingForCapacity) return;
+    this.#waitingForCapacity = false;
+    this.wake();
   }
 
   #pause(webhookId: number, untilMs: number): void {

@@ -1,6 +1,7 @@
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { insertAttempt, type AttemptRecord } from './attempts.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
+import { exclusiveWrite } from './write-lock.js';
 
 /**
  * The writes of the delivery table: the outbox insert, the sweeper's claim, the record of an
@@ -68,9 +69,11 @@ const isMysql = (sequelize: Sequelize) => sequelize.getDialect() !== 'sqlite';
  * (takes the single write lock up front instead of failing on a read-to-write upgrade).
  */
 export function writeTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
-  return sequelize.transaction(
-    isMysql(sequelize) ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE },
-    work,
+  return exclusiveWrite(sequelize, () =>
+    sequelize.transaction(
+      isMysql(sequelize) ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE },
+      work,
+    ),
   );
 }
 
@@ -88,12 +91,15 @@ export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewD
       created, created,
     );
   }
-  await sequelize.query(
-    `INSERT INTO webhook_deliveries
-       (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
-     VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    { type: QueryTypes.INSERT, replacements: values, ...(transaction ? { transaction } : {}) },
-  );
+  const insert = () =>
+    sequelize.query(
+      `INSERT INTO webhook_deliveries
+         (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      { type: QueryTypes.INSERT, replacements: values, ...(transaction ? { transaction } : {}) },
+    );
+  // Inside the caller's transaction the write must not queue behind ours (that transaction may hold the lock).
+  await (transaction ? insert() : exclusiveWrite(sequelize, insert));
 }
 
 /** Inserts one row already claimed by `row.lease` (a test delivery sent at once) and returns it as claimed. */
@@ -288,7 +294,7 @@ export async function requeueDelivery(
 
 /** Recover: every failed (non-test) delivery of a webhook created in [since, until] queued now with a fresh budget. */
 export async function requeueFailed(sequelize: Sequelize, webhookId: number, since: Date, until: Date, now: Date): Promise<number> {
-  const changed = await sequelize.query(
+  const changed = await exclusiveWrite(sequelize, () => sequelize.query(
     `UPDATE webhook_deliveries SET status = 'pending', retry_base = attempt_number, next_attempt_at = :now,
             lease_owner = NULL, lease_expires_at = NULL, updated_at = :now
       WHERE webhook_id = :webhookId AND status = 'failed' AND is_test = :no AND created_at >= :since AND created_at <= :until`,
@@ -296,6 +302,6 @@ export async function requeueFailed(sequelize: Sequelize, webhookId: number, sin
       type: QueryTypes.BULKUPDATE,
       replacements: { webhookId, no: false, now: sqlDate(sequelize, now), since: sqlDate(sequelize, since), until: sqlDate(sequelize, until) },
     },
-  );
+  ));
   return Number(changed);
 }

@@ -1,6 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { WebhookFormat } from '../formats/index.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
+import { exclusiveWrite } from './write-lock.js';
 
 /** A row of `webhooks`, typed. `secretEncrypted` is SecretBox ciphertext; never send it to a client. */
 export interface WebhookRecord {
@@ -75,20 +76,22 @@ export async function getWebhook(sequelize: Sequelize, id: number): Promise<Webh
 
 /** Disables an enabled webhook and says why (the admin sees the reason). False when it was already off or gone. */
 export async function disableWebhook(sequelize: Sequelize, id: number, reason: string, at: Date): Promise<boolean> {
-  const changed = await sequelize.query(
+  const changed = await exclusiveWrite(sequelize, () => sequelize.query(
     `UPDATE webhooks SET is_active = :no, disabled_reason = :reason, disabled_at = :at, updated_at = :at
      WHERE id = :id AND is_active = :yes`,
     { type: QueryTypes.BULKUPDATE, replacements: { id, reason: clip(reason, 1024), at: sqlDate(sequelize, at), yes: true, no: false } },
-  );
+  ));
   return Number(changed) > 0;
 }
 
 /** A delivered attempt ends the failing streak. Writes only when there is a streak to end. */
 export async function recordWebhookSuccess(sequelize: Sequelize, id: number): Promise<void> {
-  await sequelize.query(
-    `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL
-     WHERE id = :id AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`,
-    { type: QueryTypes.BULKUPDATE, replacements: { id } },
+  await exclusiveWrite(sequelize, () =>
+    sequelize.query(
+      `UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL
+       WHERE id = :id AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`,
+      { type: QueryTypes.BULKUPDATE, replacements: { id } },
+    ),
   );
 }
 
@@ -101,10 +104,12 @@ export async function recordWebhookFailure(
   id: number,
   input: { at: Date; deliveryFailed: boolean },
 ): Promise<WebhookRecord | null> {
-  await sequelize.query(
-    `UPDATE webhooks SET consecutive_failures = consecutive_failures + :inc, failing_since = COALESCE(failing_since, :at)
-     WHERE id = :id`,
-    { type: QueryTypes.BULKUPDATE, replacements: { id, inc: input.deliveryFailed ? 1 : 0, at: sqlDate(sequelize, input.at) } },
+  await exclusiveWrite(sequelize, () =>
+    sequelize.query(
+      `UPDATE webhooks SET consecutive_failures = consecutive_failures + :inc, failing_since = COALESCE(failing_since, :at)
+       WHERE id = :id`,
+      { type: QueryTypes.BULKUPDATE, replacements: { id, inc: input.deliveryFailed ? 1 : 0, at: sqlDate(sequelize, input.at) } },
+    ),
   );
   return getWebhook(sequelize, id);
 }

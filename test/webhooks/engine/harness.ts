@@ -151,6 +151,8 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
         hooks: built.hooks,
         sequelize: s,
         close: async () => {
+          if (!extra.includes(rig)) return;
+          extra.splice(extra.indexOf(rig), 1);
           await built.engine.stop();
           built.closeGot();
           await s.close();
