@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { QueryTypes } from 'sequelize';
+import { dialects } from '../../support/databases.js';
+import { startReceiver, type Receiver } from '../../support/receiver.js';
+import { claimDeliveries, completeAttempt, insertDeliveries, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
+import { startHarness, type Harness } from './harness.js';
+
+async function insertDue(h: Harness, webhookId: number, count: number): Promise<void> {
+  const now = h.clock.now();
+  const rows: NewDelivery[] = Array.from({ length: count }, (_, i) => ({
+    deliveryId: randomUUID(),
+    webhookId,
+    event: 'message.received',
+    body: JSON.stringify({ n: i }),
+    isTest: false,
+    createdAt: now,
+    nextAttemptAt: now,
+  }));
+  for (let i = 0; i < rows.length; i += 250) await insertDeliveries(h.sequelize, rows.slice(i, i + 250));
+}
+
+async function count(h: Harness, where: string): Promise<number> {
+  const [row] = await h.sequelize.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE ${where}`, { type: QueryTypes.SELECT });
+  return Number(row!.n);
+}
+
+describe.each(dialects)('several engines on one %s database', (dialect) => {
+  let h: Harness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    h = await startHarness(dialect, { WEBHOOK_CONCURRENCY_PER_WEBHOOK: '32', WEBHOOK_SWEEP_BATCH: '100' }, { userAgent: 'engine-a/1' });
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+  beforeEach(async () => {
+    receiver.clear();
+    await h.sequelize.query('DELETE FROM webhooks');
+  });
+
+  it('attempts each of 1,000 due rows exactly once across two engines', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    await insertDue(h, webhookId, 1000);
+    const other = await h.startEngine({}, { userAgent: 'engine-b/1' });
+    const t0 = Date.now();
+    await Promise.all([h.engine.sweepOnce(), other.engine.sweepOnce()]);
+    // Each engine keeps itself busy: a freed slot starts the next sweep.
+    while ((await count(h, "status = 'delivered'")) < 1000 && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([h.engine.idle(), other.engine.idle()]);
+    const elapsed = Date.now() - t0;
+
+    expect(await count(h, "status = 'delivered' AND attempt_number = 1 AND lease_owner IS NULL")).toBe(1000);
+    expect(receiver.requests).toHaveLength(1000);
+    expect(new Set(receiver.requests.map((r) => r.headers['x-webhook-delivery'])).size).toBe(1000);
+    const [attempts] = await h.sequelize.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM webhook_delivery_attempts', { type: QueryTypes.SELECT });
+    expect(Number(attempts!.n)).toBe(1000);
+    const byEngine = { a: 0, b: 0 };
+    for (const r of receiver.requests) byEngine[r.headers['user-agent'] === 'engine-a/1' ? 'a' : 'b']++;
+    expect(byEngine.a).toBeGreaterThan(0);
+    expect(byEngine.b).toBeGreaterThan(0);
+    console.log(`[${dialect}] 1000 deliveries by two engines in ${elapsed} ms (engine a ${byEngine.a}, engine b ${byEngine.b})`);
+    await other.close();
+  }, 40_000);
+
+  it('re-claims a row whose sender died mid-attempt once its lease has run out, and ignores the dead sender', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    await insertDue(h, webhookId, 3);
+    const now = h.clock.now();
+    // A sender claims the rows and dies: lease set, no completion.
+    const { claimed } = await claimDeliveries(h.sequelize, { owner: 'dead-sender', now, leaseUntil: new Date(now.getTime() + 60_000), limit: 10 });
+    expect(claimed).toHaveLength(3);
+
+    expect(await h.engine.sweepOnce()).toBe(0);
+    h.clock.advance(59_999);
+    expect(await h.engine.sweepOnce()).toBe(0);
+    h.clock.advance(1);
+    expect(await h.engine.sweepOnce()).toBe(3);
+    await h.engine.idle();
+    expect(receiver.requests).toHaveLength(3);
+    expect(await count(h, `webhook_id = ${webhookId} AND status = 'delivered' AND attempt_number = 1`)).toBe(3);
+
+    // The dead sender comes back and tries to record its attempt: refused, nothing written.
+    const stale = await completeAttempt(h.sequelize, {
+      rowId: claimed[0]!.id,
+      owner: 'dead-sender',
+      now: h.clock.now(),
+      attempt: { attemptNumber: 1, requestHeaders: {}, responseStatus: 500, responseHeaders: null, responseBody: null, durationMs: 1, error: 'late', cause: 'server_error', createdAt: now },
+      decide: () => ({ status: 'failed', nextAttemptAt: null, lastStatusCode: 500, lastError: 'late', deliveredAt: null }),
+    });
+    expect(stale).toBeNull();
+    expect(await h.attempts(claimed[0]!.id)).toHaveLength(1);
+    expect(await count(h, `id = ${claimed[0]!.id} AND status = 'delivered'`)).toBe(1);
+  });
+});
