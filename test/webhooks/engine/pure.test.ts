@@ -1,0 +1,108 @@
+import { nextRetryDelayMs, MAX_RETRY_AFTER_MS } from '../../../src/webhooks/retry-policy.js';
+import { AttemptLimiter } from '../../../src/webhooks/limiter.js';
+import { healthVerdict } from '../../../src/webhooks/health.js';
+import { planDeliveries } from '../../../src/webhooks/fanout.js';
+import { buildEnvelope } from '../../../src/webhooks/envelope.js';
+import type { Outcome } from '../../../src/webhooks/classify.js';
+import type { WebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
+import { toWebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
+import { messageData } from './harness.js';
+
+const failure = (extra: Partial<Outcome> = {}): Outcome => ({
+  ok: false, cause: 'server_error', permanent: false, disableReason: null, retryAfterMs: null, pauseMs: null, message: 'HTTP 500', ...extra,
+});
+
+describe('nextRetryDelayMs', () => {
+  const delays = [120, 600, 1800];
+
+  it('waits each configured delay in turn, then gives up: 4 attempts in all', () => {
+    expect([1, 2, 3, 4].map((n) => nextRetryDelayMs(n, failure(), delays))).toEqual([120_000, 600_000, 1_800_000, null]);
+  });
+
+  it('never retries a success or a permanent failure', () => {
+    expect(nextRetryDelayMs(1, { ...failure(), ok: true }, delays)).toBeNull();
+    expect(nextRetryDelayMs(1, failure({ permanent: true, cause: 'gone' }), delays)).toBeNull();
+  });
+
+  it('waits at least Retry-After, but not forever', () => {
+    expect(nextRetryDelayMs(1, failure({ retryAfterMs: 300_000 }), delays)).toBe(300_000);
+    expect(nextRetryDelayMs(2, failure({ retryAfterMs: 5_000 }), delays)).toBe(600_000);
+    expect(nextRetryDelayMs(1, failure({ retryAfterMs: 10 * MAX_RETRY_AFTER_MS }), delays)).toBe(MAX_RETRY_AFTER_MS);
+    expect(nextRetryDelayMs(4, failure({ retryAfterMs: 1000 }), delays)).toBeNull();
+  });
+
+  it('accepts fractional seconds and an empty list (no retries)', () => {
+    expect(nextRetryDelayMs(1, failure(), [0.2])).toBe(200);
+    expect(nextRetryDelayMs(1, failure(), [])).toBeNull();
+  });
+});
+
+describe('AttemptLimiter', () => {
+  it('caps attempts in all and per webhook', () => {
+    const l = new AttemptLimiter(3, 2);
+    expect([l.tryAcquire(1, 0), l.tryAcquire(1, 0), l.tryAcquire(1, 0)]).toEqual([true, true, false]);
+    expect(l.blockedKeys(0)).toEqual([1]);
+    expect(l.tryAcquire(2, 0)).toBe(true);
+    expect(l.tryAcquire(3, 0)).toBe(false);
+    expect(l.free).toBe(0);
+    l.release(1);
+    expect(l.tryAcquire(3, 0)).toBe(true);
+    expect(l.inFlight).toBe(3);
+  });
+
+  it('pauses a webhook until the given time', () => {
+    const l = new AttemptLimiter(10, 10);
+    l.pause(5, 1000);
+    expect(l.tryAcquire(5, 999)).toBe(false);
+    expect(l.blockedKeys(999)).toEqual([5]);
+    expect(l.tryAcquire(5, 1000)).toBe(true);
+    expect(l.blockedKeys(1000)).toEqual([]);
+  });
+});
+
+describe('healthVerdict', () => {
+  const rules = { afterFailures: 3, afterDays: 5 };
+  const now = new Date('2024-05-10T00:00:00Z');
+
+  it('keeps a webhook below both limits', () => {
+    expect(healthVerdict({ consecutive_failures: 2, failing_since: new Date('2024-05-06T00:00:00Z') }, now, rules)).toBeNull();
+  });
+
+  it('disables after N consecutive failed deliveries or D days of failing, with a reason', () => {
+    expect(healthVerdict({ consecutive_failures: 3, failing_since: now }, now, rules)).toMatch(/3 consecutive failed deliveries/);
+    expect(healthVerdict({ consecutive_failures: 1, failing_since: new Date('2024-05-05T00:00:00Z') }, now, rules)).toMatch(/since 2024-05-05/);
+  });
+
+  it('never disables when a rule is 0', () => {
+    expect(healthVerdict({ consecutive_failures: 1000, failing_since: new Date(0) }, now, { afterFailures: 0, afterDays: 0 })).toBeNull();
+  });
+});
+
+describe('planDeliveries', () => {
+  const hook = (id: number, extra: Partial<WebhookRecord> = {}): WebhookRecord =>
+    toWebhookRecord({ id, name: `h${id}`, url: `https://example.com/${id}`, events: '["message.received"]', is_active: 1, format: 'json', ...extra });
+
+  it('renders one row per enabled subscribed webhook, each with its own delivery_id in the body', () => {
+    const occurredAt = new Date('2024-05-01T10:00:00.123Z');
+    let n = 0;
+    const { rows } = planDeliveries(
+      { event: 'message.received', occurredAt, data: messageData('hi') },
+      [hook(1), hook(2, { is_active: false }), hook(3, { events: ['message.sent'] }), hook(4)],
+      { now: occurredAt, newId: () => `00000000-0000-4000-8000-00000000000${++n}` },
+    );
+    expect(rows.map((r) => r.webhookId)).toEqual([1, 4]);
+    expect(rows[0]!.body).toBe(JSON.stringify(buildEnvelope('message.received', rows[0]!.deliveryId, occurredAt, messageData('hi'))));
+    expect(JSON.parse(rows[1]!.body)).toMatchObject({ delivery_id: rows[1]!.deliveryId, timestamp: '2024-05-01T10:00:00.123Z' });
+  });
+
+  it('reads rows of either dialect into a WebhookRecord', () => {
+    const record = toWebhookRecord({
+      id: '7', name: 'x', url: 'https://a.example', events: '["message.sent"]', secret_encrypted: 'v1.a.b.c', is_active: 0, format: 'slack',
+      disabled_reason: null, disabled_at: '2024-05-01 10:00:00.000 +00:00', consecutive_failures: '2', failing_since: new Date('2024-05-01T09:00:00Z'),
+      created_at: '2024-05-01 08:00:00.000', updated_at: '2024-05-01 08:00:00.000 +00:00',
+    });
+    expect(record).toMatchObject({ id: 7, events: ['message.sent'], is_active: false, has_secret: true, consecutive_failures: 2, format: 'slack' });
+    expect(record.disabled_at!.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+    expect(record.created_at.toISOString()).toBe('2024-05-01T08:00:00.000Z');
+  });
+});
