@@ -16,7 +16,7 @@ export const expectedCause: Record<Misbehaviour, { cause: string; status: number
   'redirect-metadata': { cause: 'redirect', status: 302, note: '302 to http://169.254.169.254/...' },
   'redirect-local': { cause: 'redirect', status: 307, note: '307 to another local path' },
   garbage: { cause: 'invalid_response', status: null, note: 'not HTTP at all' },
-  'bad-status': { cause: 'invalid_response', status: null, note: 'status 999' },
+  'bad-status': { cause: 'invalid_response', status: 999, note: 'status 999' },
 };
 
 export interface MisbehaviourRow {
