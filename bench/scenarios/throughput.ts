@@ -14,6 +14,9 @@ import type { ScenarioResult } from '../lib/result.js';
 
 const SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
 
+/** Chat-like writers emitting events concurrently, each in its own transaction. */
+const PRODUCERS = 16;
+
 /**
  * 2. Delivery throughput, durable, beside the ceiling (got alone, no database) and a naive queue
  * (one awaited insert, POST, attempt insert and update per delivery), all to the same receiver,
@@ -49,10 +52,12 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
       `Receiver answers 200 at once (own process, keep-alive). ${concurrency} requests in flight for all three.`,
       `- Ceiling: got POSTs of a ${sampleEnvelope(1).body.length}-byte envelope, no database: ${perSecond(ceiling)}.`,
       `- Naive: ${count(naive.done)} deliveries in ${naive.seconds.toFixed(1)} s = ${perSecond(naive.rate)} (${naive.errors} errors).`,
-      `- Durable: ${count(durable.events)} message.received events emitted inside transactions for ${settings.throughput.durableSeconds} s, ` +
+      `- Durable: ${count(durable.events)} message.received events emitted by ${PRODUCERS} concurrent writers, each event in its own transaction, for ${settings.throughput.durableSeconds} s, ` +
         `each fanned out to ${settings.throughput.webhooks} webhooks; ${count(durable.delivered)} rows delivered (status updated) ` +
         `${durable.seconds.toFixed(1)} s after the first event = ${perSecond(durable.rate)}. ` +
-        `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered.`,
+        `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered. ` +
+        `The writers were held back (more than ${maxBehindFor(settings)} deliveries not yet received) ${percent(durable.heldBack)} of the time: ` +
+        `${durable.heldBack > 0.2 ? 'delivery, not event writing, set the pace' : 'event writing (the chat side), not delivery, set the pace for much of the run'}.`,
       `- SQL statements per delivered row on the durable path (emit, claim, record; ${durable.sql.total.toFixed(1)} in all): ` +
         `${durable.sql.lines.join(', ')}. The naive queue sends 3.`,
     ],
@@ -114,7 +119,7 @@ async function measureDurable({ settings, receiver }: BenchContext) {
 
     // Emitters stop when the receiver is this many deliveries behind, so the run measures
     // sustained delivery, not how fast an unbounded backlog can be written.
-    const maxBehind = settings.throughput.concurrency * 32;
+    const maxBehind = maxBehindFor(settings);
     let received = 0;
     let polling = true;
     const poller = (async () => {
@@ -127,17 +132,21 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     const start = performance.now();
     const deadline = start + settings.throughput.durableSeconds * 1000;
     let events = 0;
+    let heldBackMs = 0;
     const producer = async () => {
       while (performance.now() < deadline) {
-        if ((events * fanout) - received > maxBehind) {
+        if (events * fanout - received > maxBehind) {
+          const t = performance.now();
           await sleep(2);
+          heldBackMs += performance.now() - t;
           continue;
         }
         events++;
         await emit();
       }
     };
-    await Promise.all(Array.from({ length: 8 }, producer));
+    await Promise.all(Array.from({ length: PRODUCERS }, producer));
+    const producing = (performance.now() - start) * PRODUCERS;
     const drained = await waitFor(async () => (await pendingRows(sequelize)) === 0, 120_000, 20);
     const seconds = (performance.now() - start) / 1000;
     const sql = statements.stop();
@@ -146,6 +155,7 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     const delivered = (await deliveredRows(sequelize)) - before;
     const counts = await receiver.counts();
     return {
+      heldBack: heldBackMs / producing,
       sql: perUnit(sql, delivered),
       events,
       delivered,
@@ -158,6 +168,11 @@ async function measureDurable({ settings, receiver }: BenchContext) {
   } finally {
     await bench.stop();
   }
+}
+
+/** Deliveries the writers may run ahead of the receiver before they wait. */
+function maxBehindFor(settings: BenchContext['settings']): number {
+  return settings.throughput.concurrency * 32;
 }
 
 async function pendingRows(sequelize: Sequelize): Promise<number> {
