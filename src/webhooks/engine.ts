@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { Got } from 'got';
 import type { Config } from '../config.js';
@@ -137,6 +138,8 @@ export class DeliveryEngine {
     this.#cacheTtlMs = options.webhookCacheTtlMs ?? 5000;
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
+    // Every attempt in flight listens on the one shutdown signal.
+    setMaxListeners(0, this.#abort.signal);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({
       got: options.got,
