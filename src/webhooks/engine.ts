@@ -265,7 +265,7 @@ export class DeliveryEngine {
 
   async #enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
     const now = this.#clock.now();
-    const plan = async () => planDeliveries(payload, await this.#activeWebhooks(), { now, ...this.#renderOptions() });
+    const plan = async () => planDeliveries(payload, await this.#activeWebhooks(transaction), { now, ...this.#renderOptions() });
     let planned = await plan();
     if (planned.rows.length === 0) return;
     try {
@@ -285,12 +285,16 @@ export class DeliveryEngine {
     else this.#sendSoon(ids, webhooks);
   }
 
-  async #activeWebhooks(): Promise<WebhookRecord[]> {
+  /**
+   * The enabled webhooks, cached. A reload inside a chat transaction runs on that transaction's
+   * connection: a burst of chat writes holding every pool connection must not wait for one more.
+   */
+  async #activeWebhooks(transaction?: Transaction): Promise<WebhookRecord[]> {
     const cache = this.#cache;
     if (cache && Date.now() - cache.loadedAt < this.#cacheTtlMs && cache.generation === this.#generation) return cache.webhooks;
     if (this.#loading) return this.#loading;
     const generation = this.#generation;
-    const loading = listActiveWebhooks(this.#sequelize).then(
+    const loading = listActiveWebhooks(this.#sequelize, transaction).then(
       (webhooks) => {
         if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
         if (this.#loading === loading) this.#loading = null;

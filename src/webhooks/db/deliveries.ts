@@ -1,7 +1,7 @@
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { insertAttempt, type AttemptRecord } from './attempts.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
-import { exclusiveWrite } from './write-lock.js';
+import { exclusiveWrite } from '../../db/write-queue.js';
 
 /**
  * The writes of the delivery table: the outbox insert, the sweeper's claim, the record of an

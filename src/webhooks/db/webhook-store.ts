@@ -1,7 +1,7 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { WebhookFormat } from '../formats/index.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
-import { exclusiveWrite } from './write-lock.js';
+import { exclusiveWrite } from '../../db/write-queue.js';
 
 /** A row of `webhooks`, typed. `secretEncrypted` is SecretBox ciphertext; never send it to a client. */
 export interface WebhookRecord {
@@ -58,10 +58,12 @@ function parseEvents(value: unknown): string[] {
 }
 
 /** Every enabled webhook (the fan-out filters by event in memory: the table is small). */
-export async function listActiveWebhooks(sequelize: Sequelize): Promise<WebhookRecord[]> {
+/** Inside the caller's transaction when given: the outbox must not wait for a second pool connection. */
+export async function listActiveWebhooks(sequelize: Sequelize, transaction?: Transaction): Promise<WebhookRecord[]> {
   const rows = await sequelize.query<Record<string, unknown>>('SELECT * FROM webhooks WHERE is_active = :yes ORDER BY id', {
     type: QueryTypes.SELECT,
     replacements: { yes: true },
+    ...(transaction ? { transaction } : {}),
   });
   return rows.map(toWebhookRecord);
 }
