@@ -33,6 +33,7 @@ export async function sigkillUnderLoad(options: SigkillOptions = {}): Promise<Sc
 
     const load = new VisitorLoad({ urls: [server.url], visitors: options.visitors ?? 12, prefix: `kill-${Date.now()}`, ackTimeoutMs: 10_000 });
     load.start();
+    const loadStarted = Date.now();
     let restartMs = 0;
     for (let k = 0; k < kills; k++) {
       await sleep(gapMs + Math.floor(Math.random() * gapMs));
@@ -44,6 +45,7 @@ export async function sigkillUnderLoad(options: SigkillOptions = {}): Promise<Sc
     }
     await sleep(gapMs);
     const figures = await load.stop();
+    const loadSeconds = (Date.now() - loadStarted) / 1000;
 
     const settleMs = options.settleMs ?? 45_000;
     const settled = await waitUntil(() => tally(figures, ledger).lost === 0, settleMs, 250);
@@ -64,8 +66,12 @@ export async function sigkillUnderLoad(options: SigkillOptions = {}): Promise<Sc
       faults: kills,
       details: {
         visitors: options.visitors ?? 12,
+        'load seconds (restarts included)': Math.round(loadSeconds),
+        'acks per second': Math.round(counts.acknowledged / loadSeconds),
         'unanswered sends (in flight at a kill)': figures.unanswered,
+        'of which stored and delivered anyway': figures.unansweredContents.filter((c) => ledger.deliveredContents('message.received').has(c)).length,
         'error acks': Object.values(figures.errors).reduce((a, b) => a + b, 0),
+        'error codes': Object.entries(figures.errors).map(([code, n]) => `${code}×${n}`).join(',') || 'none',
         'longest restart ms': restartMs,
         'deliveries pending at end': byStatus.pending ?? 0,
         'deliveries failed at end': byStatus.failed ?? 0,

@@ -25,7 +25,7 @@ export interface TwoInstanceOptions {
  * failed. Two answered retries of one delivery mean two sweepers sent the same due attempt.
  */
 export async function twoInstances(options: TwoInstanceOptions = {}): Promise<ScenarioFigures> {
-  const holdMs = options.holdMs ?? 1500;
+  const holdMs = options.holdMs ?? 400;
   const stack = await ChaosStack.create();
   const ledger = await startLedger((_entry, previous) =>
     previous.length === 0 ? { status: 500 } : { status: 200, delayMs: holdMs },
@@ -37,10 +37,14 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
       WEBHOOK_RETRY_DELAYS: '2,2,2,2,2,2',
       WEBHOOK_TIMEOUT_MS: '4000',
       WEBHOOK_LEASE_MS: '6000',
+      // One receiver: let each instance hold many of its retries in flight at once.
+      WEBHOOK_CONCURRENCY_PER_WEBHOOK: '32',
     };
     const a = await stack.server('instance-a', env);
     const b = await stack.server('instance-b', env);
-    await Promise.all([a.start(), b.start()]);
+    // One after the other: starting both at once on a fresh database is its own test (concurrent-start).
+    await a.start();
+    await b.start();
     await apiClient(a.url, TEST_API_KEY).createWebhook({ name: 'ledger', url: ledger.url, events: ['message.received'] });
 
     // Visitors on both instances, in separate loads so A's can be stopped before A dies.

@@ -24,6 +24,8 @@ export interface LoadFigures {
   errors: Record<string, number>;
   /** Sends whose ack never came within the ack timeout (server killed, connection lost). */
   unanswered: number;
+  /** Their contents: stored or not, the visitor cannot know. */
+  unansweredContents: string[];
   /** Longest time to any ack, ok or error, in ms. */
   maxAckMs: number;
   /** Every ack's latency, in ms, with the time it came (for "during the outage" questions). */
@@ -36,7 +38,7 @@ export interface LoadFigures {
  * server resumes the same visitors and conversations.
  */
 export class VisitorLoad {
-  readonly figures: LoadFigures = { sent: 0, acked: new Map(), errors: {}, unanswered: 0, maxAckMs: 0, acks: [] };
+  readonly figures: LoadFigures = { sent: 0, acked: new Map(), errors: {}, unanswered: 0, unansweredContents: [], maxAckMs: 0, acks: [] };
   readonly #sockets: Socket[] = [];
   readonly #loops: Promise<void>[] = [];
   #running = false;
@@ -93,6 +95,7 @@ export class VisitorLoad {
         }
       } catch {
         this.figures.unanswered++;
+        this.figures.unansweredContents.push(content);
       }
       if (this.options.pauseMs) await sleep(this.options.pauseMs);
     }
