@@ -56,8 +56,11 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
     await sleep(options.loadMs ?? 5000);
     const figuresA = await loadA.stop();
 
-    // Kill A while the receiver holds retries in flight (from either sweeper; at least some are A's).
-    await waitUntil(() => ledger.inFlight() >= 4, 10_000, 20);
+    // Kill A while the receiver holds retries that A sent (told apart by their source ports).
+    let fromA = 0;
+    const caught = await waitUntil(() => (fromA = ledger.inFlightFrom(a.localPorts())) >= 2, 15_000, 20);
+    if (!caught) problems.push('A never had retries in flight to kill it in the middle of');
+    const portsAtKill = a.localPorts();
     const killAt = Date.now();
     const inFlightAtKill = ledger.inFlight();
     await a.kill('SIGKILL');
@@ -74,24 +77,29 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
     const { lostContents, ...counts } = tally(combined, ledger);
     if (!settled) problems.push(`not settled: ${counts.lost} acknowledged messages undelivered (e.g. ${lostContents.slice(0, 3).join(', ')}) or deliveries not all delivered`);
 
-    // Per delivery: answered attempts by due time (first = the 500, retry = the 200s).
+    // Per delivery: attempts by due time (first = the 500, retry = the 200s). An attempt A had in
+    // flight when it died is cut off, whatever the receiver did with it: A never heard the answer.
+    const killedPorts = portsAtKill;
+    const cutOff = (e: LedgerEntry) =>
+      e.aborted || (e.arrivedAt < killAt && killedPorts.has(e.remotePort) && e.answeredAt !== null && e.answeredAt >= killAt);
     const byDelivery = new Map<string, LedgerEntry[]>();
     for (const e of ledger.entries) if (e.event === 'message.received') byDelivery.set(e.deliveryId, [...(byDelivery.get(e.deliveryId) ?? []), e]);
     let doubleSent = 0;
     let crashResends = 0;
     let cutByKill = 0;
     for (const [id, entries] of byDelivery) {
-      const answeredFirst = entries.filter((e) => e.status === 500 && e.answeredAt !== null).length;
-      const answeredRetries = entries.filter((e) => e.status === 200 && e.answeredAt !== null);
-      cutByKill += entries.filter((e) => e.aborted).length;
+      const heard = entries.filter((e) => e.answeredAt !== null && !cutOff(e));
+      cutByKill += entries.filter((e) => cutOff(e) && e.status === 200).length;
+      const answeredFirst = heard.filter((e) => e.status === 500).length;
+      const answeredRetries = heard.filter((e) => e.status === 200);
       if (answeredFirst > 1) {
         doubleSent++;
-        problems.push(`delivery ${id}: first attempt answered ${answeredFirst} times`);
+        problems.push(`delivery ${id}: first attempt sent and answered ${answeredFirst} times`);
       }
       if (answeredRetries.length > 1) {
-        // A retry answered just before the kill, whose result A never recorded, is re-sent: at-least-once.
+        // A retry A heard answered just before it died, but never recorded, is re-sent: at-least-once.
         const first = answeredRetries[0]!;
-        if (first.answeredAt! >= killAt - 250 && first.answeredAt! <= killAt + 50) crashResends++;
+        if (killedPorts.has(first.remotePort) && first.answeredAt! >= killAt - 250) crashResends++;
         else {
           doubleSent++;
           problems.push(`delivery ${id}: retry answered ${answeredRetries.length} times (at ${answeredRetries.map((e) => e.answeredAt! - killAt).join(', ')} ms from the kill)`);
@@ -115,7 +123,9 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
       details: {
         deliveries: byDelivery.size,
         'retries in flight at the kill': inFlightAtKill,
-        'attempts cut off by the kill (re-sent after the lease)': cutByKill,
+        'of which sent by the killed instance': fromA,
+        'retries cut off by the kill (re-sent after the lease)': cutByKill,
+        'receiver-side duplicates': counts.duplicates,
         'retries answered just before the kill and re-sent': crashResends,
         'due attempts sent twice': doubleSent,
       },

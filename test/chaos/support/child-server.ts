@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, readlinkSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,11 @@ export class ChildServer {
     return statusField(this.#child?.pid, 'VmRSS');
   }
 
+  /** Local TCP ports of this process's open sockets (Linux /proc): which instance a request came from. */
+  localPorts(): Set<number> {
+    return socketPortsOf(this.#child?.pid);
+  }
+
   /** The last `lines` lines of the log, for failure messages. */
   tail(lines = 30): string {
     try {
@@ -150,6 +155,31 @@ export class ChildServer {
     if (this.running) await this.kill('SIGKILL');
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }
+}
+
+function socketPortsOf(pid: number | undefined): Set<number> {
+  const ports = new Set<number>();
+  if (!pid) return ports;
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (match) inodes.add(match[1]!);
+      } catch {
+        // The descriptor closed while we looked.
+      }
+    }
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (fields.length > 9 && inodes.has(fields[9]!)) ports.add(parseInt(fields[1]!.split(':')[1]!, 16));
+      }
+    }
+  } catch {
+    // The process is gone.
+  }
+  return ports;
 }
 
 function statusField(pid: number | undefined, field: string): number {

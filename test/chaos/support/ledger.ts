@@ -14,6 +14,8 @@ export interface LedgerEntry {
   answeredAt: number | null;
   /** The sender closed the connection before the answer was written (timeout, crash). */
   aborted: boolean;
+  /** The sender's TCP port: which process sent it. */
+  remotePort: number;
 }
 
 /** How to answer: a status, optionally after a pause (an attempt held in flight). */
@@ -25,6 +27,8 @@ export interface Ledger {
   respond(responder: LedgerResponder): void;
   /** Requests in flight right now (arrived, not answered, not aborted). */
   inFlight(): number;
+  /** The same, only those sent from one of these local ports. */
+  inFlightFrom(ports: Set<number>): number;
   /** Contents answered with a 2xx at least once. */
   deliveredContents(event?: string): Set<string>;
   /** 2xx answers beyond the first per delivery_id: what a receiver de-duplicating on the id would drop. */
@@ -63,20 +67,22 @@ export async function startLedger(responder: LedgerResponder = () => ({ status: 
         status: 0,
         answeredAt: null,
         aborted: false,
+        remotePort: req.socket.remotePort ?? 0,
       };
       const answer = current(entry, previous);
       entry.status = answer.status;
       entries.push(entry);
       byDelivery.set(deliveryId, [...previous, entry]);
+      res.on('finish', () => {
+        entry.answeredAt = Date.now();
+      });
       res.on('close', () => {
-        if (entry.answeredAt === null) entry.aborted = true;
+        if (!res.writableFinished) entry.aborted = true;
       });
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(answer.status, { 'content-type': 'text/plain' });
-        res.end('ok', () => {
-          entry.answeredAt = Date.now();
-        });
+        res.end('ok');
       };
       if (answer.delayMs) {
         const t = setTimeout(() => {
@@ -105,6 +111,7 @@ export async function startLedger(responder: LedgerResponder = () => ({ status: 
       current = r;
     },
     inFlight: () => entries.filter((e) => e.answeredAt === null && !e.aborted).length,
+    inFlightFrom: (ports) => entries.filter((e) => e.answeredAt === null && !e.aborted && ports.has(e.remotePort)).length,
     deliveredContents: (event) => new Set(answered2xx(event).flatMap((e) => (e.content === null ? [] : [e.content]))),
     duplicates: (event) => {
       const ok = answered2xx(event);
