@@ -1,6 +1,8 @@
 import { loadConfig } from '../../src/config.js';
 import { createLiveChatServer } from '../../src/server.js';
 import { serveParent } from '../lib/child.js';
+import { samplePool } from '../lib/pool-sampler.js';
+import { countStatements } from '../lib/sql-counter.js';
 
 /**
  * The real server in a process of its own (configured by the environment the parent passes), so
@@ -9,6 +11,8 @@ import { serveParent } from '../lib/child.js';
 const server = await createLiveChatServer(loadConfig(process.env), { print: () => {} });
 const port = await server.listen();
 const gc = (globalThis as { gc?: () => void }).gc;
+const pool = samplePool(server.sequelize);
+let statements = countStatements(server.sequelize);
 
 serveParent(
   {
@@ -21,6 +25,17 @@ serveParent(
       return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, gcRan: Boolean(gc) };
     },
     sockets: async () => (await server.io.of('/widget').fetchSockets()).length,
+    /** The connection pool since the last call (see lib/pool-sampler.ts). */
+    pool: () => pool.read(),
+    /** SQL statements sent since the last call, by kind. */
+    statements: () => {
+      const counts = statements.stop();
+      statements = countStatements(server.sequelize);
+      return [...counts];
+    },
   },
-  () => server.close(),
+  async () => {
+    pool.stop();
+    await server.close();
+  },
 );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ChildHandle } from './child.js';
 import { createBenchDatabase } from './database.js';
 import { benchEnv } from './server.js';
+import type { PoolStats } from './pool-sampler.js';
 
 export interface MemoryUsage {
   rss: number;
@@ -18,6 +19,10 @@ export interface ServerProcess {
   memory(): Promise<MemoryUsage>;
   /** Widget sockets the server holds. */
   sockets(): Promise<number>;
+  /** The server's connection pool since the last call. */
+  pool(): Promise<PoolStats>;
+  /** SQL statements the server sent since the last call, by kind. */
+  statements(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export async function startServerProcess(overrides: Record<string, string> = {})
       pid: child.pid,
       memory: () => child.call('memory'),
       sockets: () => child.call('sockets'),
+      pool: () => child.call('pool'),
+      statements: async () => new Map(await child.call<[string, number][]>('statements')),
       stop: cleanup,
     };
   } catch (err) {

@@ -16,7 +16,7 @@ export async function backlog({ settings, receiver, log, figures }: BenchContext
   const n = settings.backlog.rows;
   // The sweeper keeps its default schedule here: in production it is part of how a backlog drains.
   const host = await startEngineHost({ WEBHOOK_SWEEP_CRON: '*/15 * * * * *' });
-  const limitSeconds = settings.quick ? 45 : 120;
+  const limitSeconds = settings.quick ? 30 : 120;
   try {
     const { sequelize, engine } = host;
     const webhookId = await createWebhook(host.url, { name: 'was down', url: receiver.url('ok', 'backlog'), events: ['message.received'], secret: 'whsec_bench_backlog' });

@@ -4,7 +4,9 @@ import { fixedRate } from '../lib/load.js';
 import { startServerProcess } from '../lib/server-process.js';
 import { summarize, type Summary } from '../lib/stats.js';
 import { connectVisitors, sendMessage } from '../lib/visitors.js';
-import { ms, perSecond, ratio } from '../lib/format.js';
+import { ms, percent, perSecond, ratio } from '../lib/format.js';
+import type { PoolStats } from '../lib/pool-sampler.js';
+import { perUnit } from '../lib/sql-counter.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
 
@@ -20,6 +22,8 @@ export async function chatOverhead(ctx: BenchContext): Promise<ScenarioResult> {
   const { rounds, phaseSeconds, ratePerSecond, visitors } = settings.chat;
   const samples: Record<Condition, number[]> = { off: [], on: [] };
   const rates: Record<Condition, number[]> = { off: [], on: [] };
+  const pools: Record<Condition, PoolStats[]> = { off: [], on: [] };
+  const sql: Record<Condition, { total: number; lines: string[] } | null> = { off: null, on: null };
   let receiverCounts = { ok: 0, fail: 0, hang: 0 };
   const errors: string[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -30,7 +34,10 @@ export async function chatOverhead(ctx: BenchContext): Promise<ScenarioResult> {
       for (const e of phase.errors) errors.push(`round ${round + 1}, ${condition === 'on' ? 'with' : 'without'} webhooks: ${e}`);
       rates[condition].push(phase.rate);
       const s = summarize(phase.latencies);
-      log(`round ${round + 1}, webhooks ${condition}: ${s.n} acks at ${perSecond(phase.rate)}, p50 ${ms(s.p50)}, p99 ${ms(s.p99)}`);
+      log(`round ${round + 1}, webhooks ${condition}: ${s.n} acks at ${perSecond(phase.rate)}, p50 ${ms(s.p50)}, p99 ${ms(s.p99)}; ` +
+        `pool of ${phase.pool.max} saturated ${percent(phase.pool.saturated)} of the time, up to ${phase.pool.maxWaiting} callers waiting`);
+      pools[condition].push(phase.pool);
+      sql[condition] = phase.sql;
       if (condition === 'on') {
         const c = await receiver.counts();
         receiverCounts = { ok: receiverCounts.ok + c.ok, fail: receiverCounts.fail + c.fail, hang: receiverCounts.hang + c.hang };
@@ -65,13 +72,18 @@ export async function chatOverhead(ctx: BenchContext): Promise<ScenarioResult> {
       line('10 webhooks', on),
       '',
       `Rates achieved: ${rates.off.map(perSecond).join(', ')} (off), ${rates.on.map(perSecond).join(', ')} (on). ` +
+        `Connection pool (${pools.off[0]?.max ?? '?'} connections, shared by the chat and the plugin), sampled every 5 ms: saturated ` +
+        `${pools.off.map((p) => percent(p.saturated)).join(', ')} of the time without webhooks (at most ${Math.max(0, ...pools.off.map((p) => p.maxWaiting))} callers queued), ` +
+        `${pools.on.map((p) => percent(p.saturated)).join(', ')} with them (at most ${Math.max(0, ...pools.on.map((p) => p.maxWaiting))} queued). ` +
+        `SQL statements per message sent (last round): ${sql.off?.total.toFixed(1)} without webhooks (${sql.off?.lines.join(', ')}); ` +
+        `${sql.on?.total.toFixed(1)} with them (${sql.on?.lines.join(', ')}). ` +
         `Receiver during the "on" phases: ${receiverCounts.ok} POSTs answered 200, ${receiverCounts.fail} answered 500, ${receiverCounts.hang} left hanging.`,
       ...(errors.length ? ['', 'Errors (a failed message:send counts as infinitely slow):', ...errors.map((e) => `- ${e}`)] : []),
     ],
   };
 }
 
-async function runPhase({ settings, receiver }: BenchContext, condition: Condition): Promise<{ latencies: number[]; rate: number; errors: string[] }> {
+async function runPhase({ settings, receiver }: BenchContext, condition: Condition): Promise<{ latencies: number[]; rate: number; errors: string[]; pool: PoolStats; sql: { total: number; lines: string[] } }> {
   const { phaseSeconds, ratePerSecond, visitors: visitorCount, webhookTimeoutMs } = settings.chat;
   const server = await startServerProcess({ WEBHOOK_TIMEOUT_MS: String(webhookTimeoutMs) });
   let visitors: Socket[] = [];
@@ -89,6 +101,8 @@ async function runPhase({ settings, receiver }: BenchContext, condition: Conditi
       await sendMessage(visitors[i % visitors.length]!, `message ${i}: where is my order?`);
     };
     await fixedRate(ratePerSecond, 1000, send);
+    await server.pool();
+    await server.statements();
     const latencies: number[] = [];
     const result = await fixedRate(ratePerSecond, phaseSeconds * 1000, async (i) => {
       const t0 = performance.now();
@@ -105,7 +119,7 @@ async function runPhase({ settings, receiver }: BenchContext, condition: Conditi
       ...(warmupErrors ? [`${warmupErrors} of ${visitors.length} first messages (conversation start) failed`] : []),
       ...(result.errors ? [`${result.errors} of ${result.started} measured message:send failed (first: ${result.firstError})`] : []),
     ];
-    return { latencies, rate: result.achievedRate, errors };
+    return { latencies, rate: result.achievedRate, errors, pool: await server.pool(), sql: perUnit(await server.statements(), result.started) };
   } finally {
     for (const v of visitors) v.close();
     await server.stop();

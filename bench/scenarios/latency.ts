@@ -11,7 +11,7 @@ import type { ScenarioResult } from '../lib/result.js';
 type Path = 'raw' | 'engine';
 
 /** How long after the last send a POST may still arrive; later ones count as never. */
-const MISSING_AFTER_MS = 15_000;
+const missingAfterMs = (settings: BenchContext['settings']) => (settings.quick ? 5_000 : 15_000);
 
 /** process.hrtime in ms: CLOCK_MONOTONIC, the clock the receiver process stamps arrivals with. */
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -80,7 +80,7 @@ export async function latency(ctx: BenchContext): Promise<ScenarioResult> {
       `| raw POST | ${raw.n} | ${missing('raw')} | ${ms(raw.p50)} | ${ms(raw.p99)} | ${ms(raw.mean)} | ${ms(raw.max)} |`,
       `| hook → receiver | ${engine.n} | ${missing('engine')} | ${ms(engine.p50)} | ${ms(engine.p99)} | ${ms(engine.mean)} | ${ms(engine.max)} |`,
       '',
-      `"Never arrived": not at the receiver ${MISSING_AFTER_MS / 1000} s after the phase's last send, or the send itself failed; counted as infinitely late.`,
+      `"Never arrived": not at the receiver ${missingAfterMs(settings) / 1000} s after the phase's last send, or the send itself failed; counted as infinitely late.`,
       ...(['raw', 'engine'] as const).flatMap((p) => failures[p].map((f) => `- ${p === 'raw' ? 'Raw POST' : 'Engine path (hooks.emit in a transaction)'}: ${f}.`)),
     ],
   };
@@ -112,7 +112,7 @@ async function phase(
   await waitFor(async () => {
     for (const [id, at] of await receiver.arrivals()) if (sentAt.has(id) && !arrived.has(id)) arrived.set(id, at);
     return arrived.size >= sentAt.size;
-  }, MISSING_AFTER_MS);
+  }, missingAfterMs(settings));
   // A POST that never came counts as infinitely late: it must show in the p99, not vanish from it.
   return [...sentAt].map(([id, at]) => (arrived.has(id) ? arrived.get(id)! - at : Number.POSITIVE_INFINITY));
 }
