@@ -5,7 +5,7 @@ import { fuzzRest, summarize } from './fuzz/rest.js';
 import { fingerprint } from './fuzz/snapshot.js';
 
 /** Cases per dialect; FUZZ_CASES raises it for a longer local run. */
-const CASES = Number(process.env.FUZZ_CASES ?? 1500);
+const CASES = Number(process.env.FUZZ_CASES ?? 1200);
 
 describe.each(dialects)('REST API fuzz (%s)', (dialect) => {
   let server: TestServer;

@@ -6,7 +6,7 @@ import { fingerprint } from './fuzz/snapshot.js';
 import { fuzzSocket } from './fuzz/sockets.js';
 
 /** Cases per namespace and dialect; FUZZ_CASES raises it for a longer local run. */
-const CASES = Number(process.env.FUZZ_CASES ?? 800);
+const CASES = Number(process.env.FUZZ_CASES ?? 700);
 
 function connect(url: string, auth: Record<string, unknown> = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
