@@ -47,8 +47,16 @@ describe.each(dialects)('several engines on one %s database', (dialect) => {
     const other = await h.startEngine({}, { userAgent: 'engine-b/1' });
     const t0 = Date.now();
     await Promise.all([h.engine.sweepOnce(), other.engine.sweepOnce()]);
-    // Each engine keeps itself busy: a freed slot starts the next sweep.
-    while ((await count(h, "status = 'delivered'")) < 1000 && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 50));
+    // Each engine keeps itself busy: a freed slot starts the next sweep. No cron runs here, so
+    // a row left behind would stall the count: fail on 5 s without progress, not on slowness.
+    let delivered = 0;
+    let progressAt = Date.now();
+    while (delivered < 1000 && Date.now() - progressAt < 5000) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = await count(h, "status = 'delivered'");
+      if (now > delivered) progressAt = Date.now();
+      delivered = now;
+    }
     await Promise.all([h.engine.idle(), other.engine.idle()]);
     const elapsed = Date.now() - t0;
 
@@ -63,7 +71,7 @@ describe.each(dialects)('several engines on one %s database', (dialect) => {
     expect(byEngine.b).toBeGreaterThan(0);
     console.log(`[${dialect}] 1000 deliveries by two engines in ${elapsed} ms (engine a ${byEngine.a}, engine b ${byEngine.b})`);
     await other.close();
-  }, 40_000);
+  }, 120_000);
 
   it('re-claims a row whose sender died mid-attempt once its lease has run out, and ignores the dead sender', async () => {
     const webhookId = await h.createWebhook({ url: receiver.url });

@@ -84,6 +84,23 @@ describe.each(dialects)('webhook sender limits on %s', (dialect) => {
     expect(receiver.requests[0]!.json()).toMatchObject({ data: messageData('committed') });
   });
 
+  it('retries on the node-cron schedule without anyone calling sweepOnce', async () => {
+    receiver.reply({ status: 500 });
+    await h.createWebhook({ url: receiver.url });
+    await h.emitMessage();
+    await h.engine.idle();
+    h.clock.advance(1000);
+    const rig = await h.startEngine();
+    rig.engine.startSweeper('* * * * * *');
+    try {
+      await receiver.waitFor(2, 3000);
+      await rig.engine.idle();
+      expect((await h.deliveries())[0]).toMatchObject({ status: 'delivered', attempt_number: 2 });
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('stop() lets a running attempt end and records it, then makes no more', async () => {
     receiver.respond(() => ({ delayMs: 150 }));
     await h.createWebhook({ url: receiver.url });
