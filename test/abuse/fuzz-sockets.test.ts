@@ -26,7 +26,7 @@ describe.each(dialects)('Socket.IO fuzz (%s)', (dialect) => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     server = await startTestServer(dialect, { WIDGET_MESSAGES_PER_MINUTE: '100000', WIDGET_CONVERSATIONS_PER_HOUR: '100000' });
-    snapshot = fingerprint(server.server.sequelize, { growing: ['visitors', 'conversations', 'messages', 'webhook_deliveries'] });
+    snapshot = fingerprint(server.server.sequelize, { growing: ['visitors', 'conversations', 'messages'], appendOnly: ['webhook_deliveries'] });
   });
 
   afterAll(async () => {
