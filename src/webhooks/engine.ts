@@ -127,6 +127,7 @@ export class DeliveryEngine {
   #waitingForCapacity = false;
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: DeliveryEngineOptions) {
@@ -224,8 +225,21 @@ export class DeliveryEngine {
       this.#serialised(() => {
         this.#sweepQueued = false;
         return this.#sweep();
-      }).catch((err: unknown) => this.#logger.error({ err }, 'webhook sweep failed')),
+      }).catch((err: unknown) => this.#sweepFailed(err, 'webhook sweep failed')),
     );
+  }
+
+  /** A claim failed (database hiccup): rows are still due; try again soon rather than at the next cron tick. */
+  #sweepFailed(err: unknown, message: string): void {
+    this.#logger.error({ err }, message);
+    if (this.#stopping || this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#timers.delete(this.#retryTimer!);
+      this.#retryTimer = null;
+      this.wake();
+    }, 1000);
+    this.#retryTimer.unref();
+    this.#timers.add(this.#retryTimer);
   }
 
   /**
@@ -322,7 +336,7 @@ export class DeliveryEngine {
       // Rows left due (no slot, paused) go out with the sweep a freed slot or the pause's end starts.
       await this.#claimAndStart({ deliveryIds, limit: deliveryIds.length }, webhooks);
     });
-    this.#track(run.catch((err: unknown) => this.#logger.error({ err }, 'webhook first attempt failed to start')));
+    this.#track(run.catch((err: unknown) => this.#sweepFailed(err, 'webhook first attempt failed to start')));
   }
 
   #serialised<T>(work: () => Promise<T>): Promise<T> {
