@@ -79,6 +79,36 @@ export async function parkDueRows(sequelize: Sequelize, dueRows: number): Promis
   );
 }
 
+/**
+ * Waits (at most `maxMs`) until InnoDB has flushed most of the dirty pages a bulk load left in its
+ * buffer pool, so that the background flushing does not land on the measurements that follow.
+ * Returns the share of dirty pages it stopped at.
+ */
+export async function settleInnodb(sequelize: Sequelize, maxMs: number, targetShare = 0.25): Promise<number> {
+  const deadline = performance.now() + maxMs;
+  for (;;) {
+    const rows = await sequelize.query<{ Variable_name: string; Value: string }>(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_buffer_pool_pages_total')",
+      { type: QueryTypes.SELECT },
+    );
+    const value = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? 0);
+    const share = value('Innodb_buffer_pool_pages_dirty') / Math.max(1, value('Innodb_buffer_pool_pages_total'));
+    if (share <= targetShare || performance.now() >= deadline) return share;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Bytes of webhook_deliveries (data and indexes, InnoDB's estimate) and of InnoDB's buffer pool. */
+export async function tableFootprint(sequelize: Sequelize): Promise<{ table: number; bufferPool: number }> {
+  await sequelize.query('ANALYZE TABLE webhook_deliveries');
+  const [row] = await sequelize.query<{ size: number; pool: number }>(
+    `SELECT data_length + index_length AS size, @@innodb_buffer_pool_size AS pool
+       FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'webhook_deliveries'`,
+    { type: QueryTypes.SELECT },
+  );
+  return { table: Number(row?.size ?? 0), bufferPool: Number(row?.pool ?? 0) };
+}
+
 /** Rows due now (what a claim can take). */
 export async function dueCount(sequelize: Sequelize): Promise<number> {
   const [row] = await sequelize.query<{ n: number }>(

@@ -1,10 +1,10 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { claimDeliveries } from '../../src/webhooks/db/deliveries.js';
-import { appendDeliveries, dueCount, parkDueRows, resetDueRows } from '../lib/delivery-table.js';
+import { appendDeliveries, dueCount, parkDueRows, resetDueRows, settleInnodb, tableFootprint } from '../lib/delivery-table.js';
 import { createWebhook } from '../lib/api.js';
 import { startEngineHost, type EngineHost } from '../lib/engine-host.js';
 import { median } from '../lib/stats.js';
-import { count, ms, ratio } from '../lib/format.js';
+import { bytes, count, ms, percent, ratio } from '../lib/format.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
 
@@ -30,6 +30,9 @@ export async function sweeperScaling({ settings, receiver, log }: BenchContext):
       log(`${count(rows)} rows written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       tables.push({ host, rows, sweeps: [], claims: [], started: 0 });
     }
+    const t1 = performance.now();
+    const dirty = await settleInnodb(hosts[0]!.sequelize, settings.quick ? 10_000 : 30_000);
+    log(`InnoDB flushed the load's dirty pages down to ${percent(dirty)} of its buffer pool in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     // One unmeasured round warms the pools, the JIT and the buffer pool.
     for (let i = 0; i <= repeats; i++) {
       for (const table of tables) {
@@ -46,6 +49,7 @@ export async function sweeperScaling({ settings, receiver, log }: BenchContext):
     }
     const [atSmall, atLarge] = tables as [Table, Table];
     const explain = await explainClaim(atLarge.host.sequelize, due);
+    const footprint = await tableFootprint(atLarge.host.sequelize);
 
     const sweepRatio = median(atLarge.sweeps) / median(atSmall.sweeps);
     const claimRatio = median(atLarge.claims) / median(atSmall.claims);
@@ -73,7 +77,8 @@ export async function sweeperScaling({ settings, receiver, log }: BenchContext):
       ],
       details: [
         `${count(due)} due rows of one webhook; besides them each table holds delivered (97 %), failed (1 %) and not-yet-due pending (1 %) rows. ` +
-          `Medians of ${repeats} runs per size, alternating between the two tables; the due rows are made due again before every run. ` +
+          `Medians of ${repeats} runs per size, alternating between the two tables, after InnoDB flushed the bulk load's dirty pages ` +
+          `(down to ${percent(dirty)} of its buffer pool); the due rows are made due again before every run. ` +
           'sweepOnce() is the engine the plugin builds, with the default WEBHOOK_SWEEP_BATCH, WEBHOOK_CONCURRENCY and ' +
           `WEBHOOK_CONCURRENCY_PER_WEBHOOK: it claims as many rows as it has free slots, starts their POSTs (${atSmall.started} here, ` +
           'the cap for one webhook), hands the rest back and resolves; it is timed to that point. ' +
@@ -82,6 +87,8 @@ export async function sweeperScaling({ settings, receiver, log }: BenchContext):
         '| rows in table | sweepOnce() runs (ms) | median | claim runs (ms) | median |',
         '| --- | --- | --- | --- | --- |',
         ...tables.map((t) => `| ${count(t.rows)} | ${times(t.sweeps)} | ${ms(median(t.sweeps))} | ${times(t.claims)} | ${ms(median(t.claims))} |`),
+        '',
+        `With ${count(large)} rows the table takes ${bytes(footprint.table)} (data and indexes) against a ${bytes(footprint.bufferPool)} InnoDB buffer pool.`,
         '',
         `EXPLAIN of the claim's SELECT with ${count(large)} rows in the table:`,
         '',
