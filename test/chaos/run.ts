@@ -2,7 +2,7 @@
  * `npm run chaos`: breaks things on purpose and prints what held.
  *
  *   npm run chaos                     every fault scenario, then the fuzz
- *   npm run chaos -- --only=sigkill   some scenarios (sigkill, outage, partition, pair, shutdown, receivers, fuzz)
+ *   npm run chaos -- --only=sigkill   some scenarios (sigkill, outage, partition, pair, shutdown, receivers, retention, fuzz)
  *   npm run chaos -- --write          also records the figures in RELIABILITY.md
  *
  * Needs MariaDB on 127.0.0.1:3306 (MYSQL_TEST_URL overrides) and Redis on 127.0.0.1:6379
@@ -18,6 +18,7 @@ import type { ScenarioFigures } from './support/figures.js';
 import { databaseOutage } from './scenarios/db-outage.js';
 import { gracefulShutdown } from './scenarios/graceful-shutdown.js';
 import { receiverMisbehaviour } from './scenarios/receiver-misbehaviour.js';
+import { retentionAtSize } from './scenarios/retention.js';
 import { sigkillUnderLoad } from './scenarios/sigkill.js';
 import { twoInstances } from './scenarios/two-instances.js';
 
@@ -28,6 +29,7 @@ const scenarios: Record<string, () => Promise<ScenarioFigures>> = {
   pair: () => twoInstances(),
   shutdown: () => gracefulShutdown(),
   receivers: () => receiverMisbehaviour(),
+  retention: () => retentionAtSize({ rows: 20_000 }),
 };
 
 const args = process.argv.slice(2);
