@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { childNodeFlags } from './lib/child.js';
@@ -134,7 +135,8 @@ for (const section of sections) console.log(`\n## ${section.title}\n\n${section.
 console.log(`\n${textTable(rows)}\n\n${selected.length} benchmark(s) in ${seconds.toFixed(0)} s (${values.quick ? 'quick' : 'full'} run).`);
 if (!only && !values['no-write']) {
   const path = `${root}BENCHMARKS.md`;
-  writeReport(path, { command, date, quick: values.quick, seconds, machine, rows, sections, findingsPath: `${root}bench/FINDINGS.md` });
+  const loadAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  writeReport(path, { command, date, quick: values.quick, seconds, machine, loadAtEnd, rows, sections, findingsPath: `${root}bench/FINDINGS.md` });
   console.log(`Wrote ${path}.`);
 }
 // A handle left open by a scenario must not keep a finished benchmark alive.

@@ -11,7 +11,13 @@ export function perSecond(value: number): string {
 }
 
 export function ratio(value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return '∞';
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
+
+/** Decimal kilobytes, as targets are usually stated ("15 KB"). */
+export function kilobytes(value: number): string {
+  return Number.isFinite(value) ? `${(value / 1000).toFixed(1)} KB` : 'n/a';
 }
 
 export function percent(value: number): string {

@@ -9,6 +9,7 @@ export interface Report {
   quick: boolean;
   seconds: number;
   machine: Machine;
+  loadAtEnd: string;
   rows: BenchRow[];
   sections: { title: string; details: string[] }[];
   /** Hand-written findings (bench/FINDINGS.md): what the profiles showed and what changed. */
@@ -33,7 +34,7 @@ export function writeReport(path: string, report: Report): void {
     `- OS: ${machine.os}`,
     `- Node.js: ${machine.node}`,
     `- Database: ${machine.database} on 127.0.0.1:3306; webhook receivers on 127.0.0.1`,
-    `- Load average at start: ${machine.load}`,
+    `- Load average (1, 5, 15 min) at start: ${machine.load}; at the end: ${report.loadAtEnd}`,
     '',
     '## Results',
     '',

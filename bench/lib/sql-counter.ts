@@ -36,5 +36,6 @@ function statementKind(sql: string): string {
 export function perUnit(counts: Map<string, number>, units: number): { total: number; lines: string[] } {
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
   const total = sorted.reduce((acc, [, n]) => acc + n, 0) / units;
-  return { total, lines: sorted.map(([kind, n]) => `${(n / units).toFixed(2)} × ${kind}`) };
+  const shown = sorted.filter(([, n]) => n / units >= 0.005);
+  return { total, lines: shown.map(([kind, n]) => `${(n / units).toFixed(2)} × ${kind}`) };
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'socket.io-client';
 import { startServerProcess } from '../lib/server-process.js';
 import { connectVisitors } from '../lib/visitors.js';
-import { bytes, count } from '../lib/format.js';
+import { bytes, count, kilobytes } from '../lib/format.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
 
@@ -35,11 +35,11 @@ export async function memory({ settings, log }: BenchContext): Promise<ScenarioR
         {
           id: '6',
           name: 'Memory per widget socket',
-          figure: `${bytes(perSocket)} RSS per socket`,
+          figure: `${kilobytes(perSocket)} RSS per socket`,
           baseline: `RSS ${bytes(before.rss)} → ${bytes(after.rss)} (${count(n)} sockets)`,
-          result: bytes(perSocket),
+          result: kilobytes(perSocket),
           target: '≤ 15 KB',
-          met: perSocket <= 15 * 1024,
+          met: perSocket <= 15_000,
         },
       ],
       details: [
