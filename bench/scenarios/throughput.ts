@@ -8,7 +8,8 @@ import { naiveDatabase } from '../lib/naive-database.js';
 import { naiveDelivery } from '../lib/naive.js';
 import { startBenchServer } from '../lib/server.js';
 import { createWebhook } from '../lib/api.js';
-import { count, percent, perSecond, ratio } from '../lib/format.js';
+import { bytes, count, percent, perSecond, ratio } from '../lib/format.js';
+import { retainedHeap } from '../lib/gc.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
 
@@ -58,6 +59,8 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
         `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered. ` +
         `The writers were held back (more than ${maxBehindFor(settings)} deliveries not yet received) ${percent(durable.heldBack)} of the time: ` +
         `${durable.heldBack > 0.2 ? 'delivery, not event writing, set the pace' : 'event writing (the chat side), not delivery, set the pace for much of the run'}.`,
+      `- Heap still in use after the run (after a full GC) grew by ${bytes(durable.retainedPerRow)} per delivered row ` +
+        '(the server and its engine share this process; a figure well above zero means something keeps every delivery alive).',
       `- SQL statements per delivered row on the durable path (emit, claim, record; ${durable.sql.total.toFixed(1)} in all): ` +
         `${durable.sql.lines.join(', ')}. The naive queue sends 3.`,
     ],
@@ -116,6 +119,7 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     if (!(await waitFor(async () => (await pendingRows(sequelize)) === 0, 30_000))) throw new Error('warm-up deliveries never finished');
     await receiver.reset();
     const before = await deliveredRows(sequelize);
+    const heapBefore = retainedHeap();
 
     // Emitters stop when the receiver is this many deliveries behind, so the run measures
     // sustained delivery, not how fast an unbounded backlog can be written.
@@ -154,7 +158,9 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     await poller;
     const delivered = (await deliveredRows(sequelize)) - before;
     const counts = await receiver.counts();
+    const retainedPerRow = (retainedHeap() - heapBefore) / Math.max(1, delivered);
     return {
+      retainedPerRow,
       heldBack: heldBackMs / producing,
       sql: perUnit(sql, delivered),
       events,
