@@ -16,10 +16,10 @@ export function settingsFor(quick: boolean): Settings {
   return {
     quick,
     // Off and on alternate (off, on, off, on...), each on a fresh server, so drift of a noisy machine hits both.
-    chat: { rounds: quick ? 1 : 2, phaseSeconds: quick ? 6 : 12, ratePerSecond: 200, visitors: 50, webhookTimeoutMs: 1000 },
+    chat: { rounds: quick ? 1 : 2, phaseSeconds: quick ? 5 : 12, ratePerSecond: 200, visitors: 50, webhookTimeoutMs: 1000 },
     // 64 in flight is the engine's default WEBHOOK_CONCURRENCY; the ceiling and the naive queue get the same.
-    throughput: { durableSeconds: quick ? 8 : 30, ceilingSeconds: quick ? 4 : 10, naiveSeconds: quick ? 4 : 10, concurrency: 64, webhooks: 8 },
-    latency: { seconds: quick ? 5 : 15, ratePerSecond: 500 },
+    throughput: { durableSeconds: quick ? 6 : 30, ceilingSeconds: quick ? 4 : 10, naiveSeconds: quick ? 4 : 10, concurrency: 64, webhooks: 8 },
+    latency: { seconds: quick ? 4 : 15, ratePerSecond: 500 },
     sweeper: { small: 10_000, large: quick ? 200_000 : 1_000_000, due: 1000, repeats: quick ? 5 : 9 },
     backlog: { rows: quick ? 5_000 : 10_000 },
     memory: { sockets: quick ? 1_000 : 5_000 },
