@@ -1,8 +1,8 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
 import { createWebhook } from '../lib/api.js';
 import { appendBacklog } from '../lib/delivery-table.js';
 import { startEngineHost } from '../lib/engine-host.js';
 import { waitFor } from '../lib/load.js';
+import { deliveredRows, pendingRows } from '../lib/delivery-counts.js';
 import { count, percent, perSecond } from '../lib/format.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
@@ -63,14 +63,4 @@ export async function backlog({ settings, receiver, log, figures }: BenchContext
   } finally {
     await host.stop();
   }
-}
-
-async function pendingRows(sequelize: Sequelize): Promise<number> {
-  const [row] = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'`, { type: QueryTypes.SELECT });
-  return Number(row?.n ?? 0);
-}
-
-async function deliveredRows(sequelize: Sequelize): Promise<number> {
-  const [row] = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`, { type: QueryTypes.SELECT });
-  return Number(row?.n ?? 0);
 }

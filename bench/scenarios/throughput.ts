@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QueryTypes, type Sequelize } from 'sequelize';
 import { sampleEnvelope, sampleMessage } from '../lib/events.js';
-import { benchGot } from '../lib/http.js';
 import { closedLoop, waitFor } from '../lib/load.js';
 import { countStatements, perUnit } from '../lib/sql-counter.js';
-import { naiveDatabase } from '../lib/naive-database.js';
-import { naiveDelivery } from '../lib/naive.js';
+import { measureCeiling } from '../lib/ceiling.js';
+import { measureNaive } from '../lib/naive-queue.js';
+import { deliveredRows, pendingRows } from '../lib/delivery-counts.js';
 import { startBenchServer } from '../lib/server.js';
 import { createWebhook } from '../lib/api.js';
 import { bytes, count, percent, perSecond, ratio } from '../lib/format.js';
@@ -28,11 +27,11 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
   const { concurrency } = settings.throughput;
 
   log(`ceiling: got alone, ${concurrency} in flight, ${settings.throughput.ceilingSeconds} s`);
-  const ceiling = await measureCeiling(ctx);
+  const ceiling = await measureCeiling(receiver.url('ok', 'ceiling'), concurrency, settings.throughput.ceilingSeconds);
   log(`  ${perSecond(ceiling)}`);
 
   log(`naive: insert, POST, attempt, update per delivery, ${concurrency} workers, ${settings.throughput.naiveSeconds} s`);
-  const naive = await measureNaive(ctx);
+  const naive = await measureNaive(receiver.url('ok', 'naive'), concurrency, settings.throughput.naiveSeconds, SECRET);
   log(`  ${perSecond(naive.rate)}`);
 
   log(`durable: events through the hook bus into the engine, ${settings.throughput.webhooks} webhooks, ${settings.throughput.durableSeconds} s`);
@@ -65,39 +64,6 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
         `${durable.sql.lines.join(', ')}. The naive queue sends 3.`,
     ],
   };
-}
-
-async function measureCeiling({ settings, receiver }: BenchContext): Promise<number> {
-  const { got, close } = benchGot(settings.throughput.concurrency);
-  try {
-    const { body } = sampleEnvelope(1);
-    const url = receiver.url('ok', 'ceiling');
-    const post = async () => {
-      await got.post(url, { body, headers: { 'content-type': 'application/json' } });
-    };
-    await closedLoop(settings.throughput.concurrency, 1000, post);
-    const result = await closedLoop(settings.throughput.concurrency, settings.throughput.ceilingSeconds * 1000, post);
-    if (result.errors) throw new Error(`ceiling: ${result.errors} errors (${result.firstError})`);
-    return result.done / result.seconds;
-  } finally {
-    close();
-  }
-}
-
-async function measureNaive({ settings, receiver }: BenchContext) {
-  const url = receiver.url('ok', 'naive');
-  const db = await naiveDatabase(url);
-  const { got, close } = benchGot(settings.throughput.concurrency);
-  try {
-    const webhook = { id: db.webhookId, url, secret: SECRET };
-    const job = (i: number) => naiveDelivery(db.sequelize, got, webhook, i);
-    await closedLoop(settings.throughput.concurrency, 1000, job);
-    const result = await closedLoop(settings.throughput.concurrency, settings.throughput.naiveSeconds * 1000, job);
-    return { ...result, rate: result.done / result.seconds };
-  } finally {
-    close();
-    await db.stop();
-  }
 }
 
 async function measureDurable({ settings, receiver }: BenchContext) {
@@ -179,14 +145,4 @@ async function measureDurable({ settings, receiver }: BenchContext) {
 /** Deliveries the writers may run ahead of the receiver before they wait. */
 function maxBehindFor(settings: BenchContext['settings']): number {
   return settings.throughput.concurrency * 32;
-}
-
-async function pendingRows(sequelize: Sequelize): Promise<number> {
-  const rows = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'`, { type: QueryTypes.SELECT });
-  return Number(rows[0]?.n ?? 0);
-}
-
-async function deliveredRows(sequelize: Sequelize): Promise<number> {
-  const rows = await sequelize.query<{ n: number }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`, { type: QueryTypes.SELECT });
-  return Number(rows[0]?.n ?? 0);
 }
