@@ -115,10 +115,10 @@ async function main(): Promise<number> {
     fuzz.length ? fuzzTable : '(fuzz not run)',
     '',
     `Messages sent ${sum((s) => s.sent)}, acknowledged ${sum((s) => s.acknowledged)}, delivered ${sum((s) => s.delivered)}, lost ${sum((s) => s.lost)}, duplicates ${sum((s) => s.duplicates)}; faults injected ${sum((s) => s.faults)}; fuzz cases ${fuzzCases}, failures ${fuzzFailures}; unhandled rejections ${unhandled}.`,
+    ...(problems.length ? ['', 'Problems:', ...problems.map((p) => `- ${p}`)] : []),
   ].join('\n');
 
   console.log(`\n${report}\n`);
-  if (problems.length) console.log(`Problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   for (const f of fuzz) for (const failure of f.failures.slice(0, 5)) console.log(`fuzz ${f.target} (${f.dialect}) #${failure.index} [${failure.status}] ${failure.request.slice(0, 160)} => ${failure.reason.slice(0, 200)}`);
 
   if (write) {
