@@ -111,11 +111,12 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       }),
     close: () =>
       (closing ??= (async () => {
+        // Stop accepting connections, drain the chat's accepted work (acks go out), then hang up.
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        await chat.close();
         await new Promise<void>((resolve) => io.close(() => resolve()));
         http.closeAllConnections();
         await httpClosed;
-        await chat.close();
         for (const plugin of plugins) await plugin.stop();
         await redis?.close();
         await sequelize.close();

@@ -26,6 +26,9 @@ export class InFlight {
   async drain(): Promise<void> {
     this.#closing = true;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    // The acks of the last tasks are sent a few promise hops after they settle; a macrotask
+    // later they all have been, so the caller can hang up without cutting one off.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

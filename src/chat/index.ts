@@ -37,6 +37,9 @@ const DEFAULT_ACK_TIMEOUT_MS = 8_000;
  * Attaches the `/widget` (visitors, SPEC §3) and `/agent` (SPEC §4) namespaces. `close()`
  * disconnects this instance's sockets and waits for writes already accepted to finish.
  */
+/** How long shutdown waits for connections to flush their last acks. */
+const CLOSE_FLUSH_MS = 2000;
+
 export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
   const ctx = createChatContext({
     sequelize: deps.sequelize,
@@ -64,11 +67,20 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
 
   return {
     close: async () => {
+      // Refuse new events, let accepted writes commit and send their acks, and only then hang up:
+      // a visitor whose message was stored must hear so, or their widget sends it again.
+      await inFlight.drain();
       // Only this instance's sockets: with the Redis adapter a plain disconnectSockets() would
-      // reach every instance.
+      // reach every instance. Engine.IO closes a connection once its write buffer is flushed;
+      // wait for that, or io.close() would discard the last acks still in the buffer.
+      const sockets = [...widget.sockets.values(), ...agents.sockets.values()];
+      const closed = sockets.map((socket) => new Promise<void>((resolve) => {
+        if (socket.conn.readyState === 'closed') return resolve();
+        socket.conn.once('close', () => resolve());
+      }));
       widget.local.disconnectSockets(true);
       agents.local.disconnectSockets(true);
-      await inFlight.drain();
+      await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, CLOSE_FLUSH_MS).unref())]);
     },
   };
 }
