@@ -139,7 +139,7 @@ export class DeliveryEngine {
     this.#cacheTtlMs = options.webhookCacheTtlMs ?? 5000;
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
-    // Every attempt in flight listens on the one shutdown signal.
+    // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({

@@ -113,13 +113,24 @@ export class Sender {
         retry: { limit: 0 },
         throwHttpErrors: false,
         dnsLookup: this.#guard.lookup,
-        ...(signal ? { signal } : {}),
       });
     } catch (err) {
       return failed(err);
     }
 
-    const read = await readCapped(stream, this.#timeoutMs + 1000);
+    // `signal` is long-lived (the engine's shutdown signal), so it is not handed to got: got
+    // removes its listener only when a request is destroyed, never when its response is read to
+    // the end, and each listener would keep its whole request alive (15 KiB an attempt, forever).
+    // This attempt listens only while it runs.
+    const abort = () => stream.destroy(abortedError());
+    if (signal?.aborted) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
+    let read: ReadResult;
+    try {
+      read = await readCapped(stream, this.#timeoutMs + 1000);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
     if (!read.response) return failed(read.error);
     const { statusCode, headers } = read.response;
     const body = read.body.toString('utf8');
@@ -135,6 +146,11 @@ export class Sender {
       error: outcome.ok ? note : [outcome.message, note].filter(Boolean).join('; ') || `HTTP ${statusCode}`,
     });
   }
+}
+
+/** Retryable, like any broken connection: the receiver may or may not have seen the request. */
+function abortedError(): Error {
+  return Object.assign(new Error('The attempt was aborted (shutting down)'), { code: 'ECONNABORTED', name: 'AbortError' });
 }
 
 interface ReadResult {
