@@ -83,6 +83,11 @@ export const envSchema = z.object({
   WEBHOOK_CONCURRENCY_PER_WEBHOOK: int(1, 1000).default(8),
   /** Rows one sweep claims per batch. */
   WEBHOOK_SWEEP_BATCH: int(1, 10_000).default(200),
+  /**
+   * Database operations the delivery engine runs at once (claims, attempt records, health
+   * updates); it shares the chat's pool of 20 connections, so the rest stay free for the chat.
+   */
+  WEBHOOK_DB_CONCURRENCY: int(1, 100).default(4),
   /** Consecutive failed deliveries after which a webhook is disabled (0 = never). */
   WEBHOOK_DISABLE_AFTER_FAILURES: int(0, 1_000_000).default(100),
   /** Days of continuous failure after which a webhook is disabled (0 = never). */

@@ -34,6 +34,7 @@ import { planDeliveries } from './fanout.js';
 import { renderBody } from './formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
+import { Semaphore } from './semaphore.js';
 import { nextRetryDelayMs } from './retry-policy.js';
 import { Sender, systemClock, type Clock, type SendResult } from './sender.js';
 import { startSweeper } from './sweeper.js';
@@ -57,6 +58,7 @@ export type EngineConfig = Pick<
   | 'WEBHOOK_CONCURRENCY'
   | 'WEBHOOK_CONCURRENCY_PER_WEBHOOK'
   | 'WEBHOOK_SWEEP_BATCH'
+  | 'WEBHOOK_DB_CONCURRENCY'
   | 'WEBHOOK_DISABLE_AFTER_FAILURES'
   | 'WEBHOOK_DISABLE_AFTER_DAYS'
   | 'PUBLIC_URL'
@@ -103,6 +105,8 @@ export class DeliveryEngine {
   readonly #clock: Clock;
   readonly #sender: Sender;
   readonly #limiter: AttemptLimiter;
+  /** Every database operation of the engine's own goes through this (see #db). */
+  readonly #dbGate: Semaphore;
   readonly #cacheTtlMs: number;
   readonly #stopGraceMs: number;
   /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
@@ -141,6 +145,7 @@ export class DeliveryEngine {
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
+    this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({
       got: options.got,
@@ -172,7 +177,7 @@ export class DeliveryEngine {
 
   /** Sends `webhook.test` now with X-Webhook-Test: true; logged, never retried. Null when there is no such webhook. */
   async sendTest(webhookId: number): Promise<AttemptResult | null> {
-    const webhook = await getWebhook(this.#sequelize, webhookId);
+    const webhook = await this.#db(() => getWebhook(this.#sequelize, webhookId));
     if (!webhook) return null;
     const now = this.#clock.now();
     const deliveryId = randomUUID();
@@ -182,7 +187,7 @@ export class DeliveryEngine {
       webhook_name: webhook.name,
     });
     const owner = this.#newLeaseOwner();
-    const claimed = await insertClaimedDelivery(this.#sequelize, {
+    const claimed = await this.#db(() => insertClaimedDelivery(this.#sequelize, {
       deliveryId,
       webhookId: webhook.id,
       event: 'webhook.test',
@@ -191,13 +196,13 @@ export class DeliveryEngine {
       createdAt: now,
       nextAttemptAt: now,
       lease: { owner, until: new Date(now.getTime() + this.#leaseMs) },
-    });
+    }));
     return this.#track(this.#attempt(claimed, webhook));
   }
 
   /** Queues a delivery again now (same delivery_id and body) with a fresh retry budget. False when not found. */
   async redeliver(webhookId: number, deliveryId: string): Promise<boolean> {
-    const requeued = await requeueDelivery(this.#sequelize, webhookId, deliveryId, this.#clock.now());
+    const requeued = await this.#db(() => requeueDelivery(this.#sequelize, webhookId, deliveryId, this.#clock.now()));
     if (!requeued) return false;
     if (!requeued.inFlight) this.#sendSoon([deliveryId], null);
     return true;
@@ -205,7 +210,7 @@ export class DeliveryEngine {
 
   /** Queues again every failed delivery of the webhook created in [since, until]; answers how many. */
   async recover(webhookId: number, since: Date, until: Date): Promise<number> {
-    const count = await requeueFailed(this.#sequelize, webhookId, since, until, this.#clock.now());
+    const count = await this.#db(() => requeueFailed(this.#sequelize, webhookId, since, until, this.#clock.now()));
     if (count > 0) this.wake();
     return count;
   }
@@ -283,20 +288,25 @@ export class DeliveryEngine {
     let planned = await plan();
     if (planned.rows.length === 0) return;
     try {
-      await insertDeliveries(this.#sequelize, planned.rows, transaction);
+      await this.#insertOutbox(planned.rows, transaction);
     } catch (err) {
       // A webhook deleted by another process since the cache was filled. Only the statement failed
       // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
       if (!(err instanceof ForeignKeyConstraintError)) throw err;
       this.invalidateWebhooks();
       planned = await plan();
-      await insertDeliveries(this.#sequelize, planned.rows, transaction);
+      await this.#insertOutbox(planned.rows, transaction);
     }
     const ids = planned.rows.map((r) => r.deliveryId);
     const webhooks = new Map(planned.webhooks.map((w) => [w.id, w]));
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#sendSoon(ids, webhooks));
     else this.#sendSoon(ids, webhooks);
+  }
+
+  /** The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate. */
+  #insertOutbox(rows: Parameters<typeof insertDeliveries>[1], transaction?: Transaction): Promise<void> {
+    return transaction ? insertDeliveries(this.#sequelize, rows, transaction) : this.#db(() => insertDeliveries(this.#sequelize, rows));
   }
 
   /**
@@ -308,7 +318,9 @@ export class DeliveryEngine {
     if (cache && Date.now() - cache.loadedAt < this.#cacheTtlMs && cache.generation === this.#generation) return cache.webhooks;
     if (this.#loading) return this.#loading;
     const generation = this.#generation;
-    const loading = listActiveWebhooks(this.#sequelize, transaction).then(
+    // Inside the chat's transaction the read uses that transaction's connection: no gate.
+    const read = () => listActiveWebhooks(this.#sequelize, transaction);
+    const loading = (transaction ? read() : this.#db(read)).then(
       (webhooks) => {
         if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
         if (this.#loading === loading) this.#loading = null;
@@ -382,7 +394,7 @@ export class DeliveryEngine {
     const skipped = new Set(this.#limiter.blockedKeys(nowMs));
     let result;
     try {
-      result = await claimDeliveries(this.#sequelize, {
+      result = await this.#db(() => claimDeliveries(this.#sequelize, {
         owner: this.#newLeaseOwner(),
         now,
         leaseUntil: new Date(nowMs + this.#leaseMs),
@@ -399,7 +411,7 @@ export class DeliveryEngine {
           slots.push(webhookId);
           return true;
         },
-      });
+      }));
     } catch (err) {
       for (const webhookId of slots) this.#limiter.release(webhookId);
       throw err;
@@ -411,7 +423,7 @@ export class DeliveryEngine {
     let webhooks = known;
     if (!webhooks || !rows.every((r) => webhooks!.has(r.webhookId))) {
       try {
-        webhooks = await getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId));
+        webhooks = await this.#db(() => getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId)));
       } catch (err) {
         for (const webhookId of slots) this.#limiter.release(webhookId);
         throw err;
@@ -458,7 +470,7 @@ export class DeliveryEngine {
     };
     try {
       const now = this.#clock.now();
-      const update = await completeAttempt(this.#sequelize, {
+      const update = await this.#db(() => completeAttempt(this.#sequelize, {
         rowId: row.id,
         owner: row.leaseOwner,
         now,
@@ -474,7 +486,7 @@ export class DeliveryEngine {
           createdAt: sent.startedAt,
         },
         decide: (state) => this.#decide(state, attemptNumber, sent, now),
-      });
+      }));
       if (!update) {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
         return result;
@@ -521,22 +533,31 @@ export class DeliveryEngine {
     if (outcome.ok) {
       // Only the first success after a failure writes; a healthy webhook costs no extra query.
       if (!this.#healthy.has(webhook.id)) {
-        await recordWebhookSuccess(this.#sequelize, webhook.id);
+        await this.#db(() => recordWebhookSuccess(this.#sequelize, webhook.id));
         this.#healthy.add(webhook.id);
       }
       return;
     }
     this.#healthy.delete(webhook.id);
-    const current = await recordWebhookFailure(this.#sequelize, webhook.id, { at: now, deliveryFailed: update.status === 'failed' });
+    const current = await this.#db(() => recordWebhookFailure(this.#sequelize, webhook.id, { at: now, deliveryFailed: update.status === 'failed' }));
     const reason =
       outcome.disableReason ??
       (current
         ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
         : null);
-    if (reason && (await disableWebhook(this.#sequelize, webhook.id, reason, now))) {
+    if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
       this.invalidateWebhooks();
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
     }
+  }
+
+  /**
+   * Runs one database operation of the engine's own, at most WEBHOOK_DB_CONCURRENCY at once: the
+   * engine shares the chat's connection pool, and its claims and records must never hold every
+   * connection while a visitor's message waits. Never wrap HTTP in it, and never nest it.
+   */
+  #db<T>(work: () => Promise<T>): Promise<T> {
+    return this.#dbGate.run(work);
   }
 
   #newLeaseOwner(): string {

@@ -1,0 +1,38 @@
+import { Semaphore } from '../../../src/webhooks/semaphore.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('Semaphore', () => {
+  it('runs at most `size` tasks at once, in arrival order, and frees a turn when a task fails', async () => {
+    const gate = new Semaphore(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const finish: (() => void)[] = [];
+    const tasks = Array.from({ length: 6 }, (_, i) =>
+      gate.run(async () => {
+        started.push(i);
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((resolve) => finish.push(resolve));
+        running--;
+        if (i === 0) throw new Error('boom');
+        return i;
+      }),
+    );
+    const settled = Promise.allSettled(tasks);
+    await tick();
+    expect(started).toEqual([0, 1]);
+    expect(gate.queued).toBe(4);
+    while (finish.length > 0 || started.length < 6) {
+      finish.shift()?.();
+      await tick();
+    }
+    const results = await settled;
+    expect(results[0]).toMatchObject({ status: 'rejected' });
+    expect(results.slice(1).map((r) => (r.status === 'fulfilled' ? r.value : null))).toEqual([1, 2, 3, 4, 5]);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
+    expect(gate.queued).toBe(0);
+  });
+});
