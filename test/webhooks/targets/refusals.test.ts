@@ -16,9 +16,7 @@ describe.each(dialects)('Slack and Discord refusals on %s', (dialect) => {
     await rig?.close();
   });
   beforeEach(async () => {
-    for (const w of (await rig.api.get('/webhooks')).body.data as Array<{ id: number }>) {
-      expect((await rig.api.delete(`/webhooks/${w.id}`)).status).toBe(204);
-    }
+    await rig.disableAll();
     rig.slackReceiver.clear();
     rig.discordReceiver.clear();
     rig.slack.answers.length = 0;

@@ -24,6 +24,11 @@ export interface TargetRig {
   /** Polls GET /api/v1/webhooks/{id} until `check` holds (5 s at most). */
   waitForWebhook(id: number, check: (webhook: any) => boolean): Promise<any>;
   deliveries(id: number): Promise<any[]>;
+  /**
+   * Disables every webhook (PUT is_active:false) so the next test hears only its own. Not DELETE:
+   * on MariaDB a delete racing the engine's recording of an attempt can deadlock (see delete-race.test.ts).
+   */
+  disableAll(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +91,11 @@ export async function startTargetRig(dialect: TestDialect, env: Record<string, s
       const res = await api.get(`/webhooks/${id}/deliveries?per_page=100`);
       expect(res.status).toBe(200);
       return res.body.data as any[];
+    },
+    disableAll: async () => {
+      for (const w of (await api.get('/webhooks')).body.data as Array<{ id: number; is_active: boolean }>) {
+        if (w.is_active) expect((await api.put(`/webhooks/${w.id}`, { is_active: false })).status).toBe(200);
+      }
     },
     close: async () => {
       for (const s of sockets) s.close();
