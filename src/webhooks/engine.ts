@@ -11,11 +11,12 @@ import type { AddressGuard } from './address-guard.js';
 import type { Cause, Outcome } from './classify.js';
 import {
   claimDeliveries,
-  completeAttempt,
+  completeAttempts,
   insertClaimedDelivery,
   insertDeliveries,
   requeueDelivery,
   requeueFailed,
+  type AttemptCompletion,
   type ClaimedDelivery,
   type DeliveryState,
   type DeliveryUpdate,
@@ -31,6 +32,7 @@ import {
 } from './db/webhook-store.js';
 import { buildEnvelope } from './envelope.js';
 import { planDeliveries } from './fanout.js';
+import { GroupCommit } from './group-commit.js';
 import { renderBody } from './formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
@@ -92,6 +94,11 @@ const undecryptable: Outcome = {
   message: 'secret cannot be decrypted with the current APP_KEY',
 };
 
+/** Most attempts one recording transaction writes (each may carry a 64 KiB response body). */
+const RECORD_BATCH = 64;
+/** Most deliveries one first-attempt claim names. */
+const FIRST_ATTEMPT_CLAIM = 500;
+
 /**
  * The delivery engine: writes the outbox rows inside the chat's transaction, makes the first
  * attempt right after the commit, records every attempt, retries on the sweeper's schedule, and
@@ -107,6 +114,8 @@ export class DeliveryEngine {
   readonly #limiter: AttemptLimiter;
   /** Every database operation of the engine's own goes through this (see #db). */
   readonly #dbGate: Semaphore;
+  /** Finished attempts are recorded in batches: one transaction for all that finished meanwhile. */
+  readonly #records: GroupCommit<AttemptCompletion, DeliveryUpdate | null>;
   readonly #cacheTtlMs: number;
   readonly #stopGraceMs: number;
   /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
@@ -129,6 +138,9 @@ export class DeliveryEngine {
   readonly #waiting = new Set<number>();
   /** Rows were left due because every slot was taken: any slot freeing starts a sweep. */
   #waitingForCapacity = false;
+  /** Deliveries of committed events waiting for their first claim (see #sendSoon). */
+  #soon: { ids: string[]; webhooks: Map<number, WebhookRecord> } = { ids: [], webhooks: new Map() };
+  #soonRunning = false;
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -146,6 +158,7 @@ export class DeliveryEngine {
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
+    this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items), (run) => this.#db(run, { first: true }), RECORD_BATCH);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({
       got: options.got,
@@ -204,7 +217,7 @@ export class DeliveryEngine {
   async redeliver(webhookId: number, deliveryId: string): Promise<boolean> {
     const requeued = await this.#db(() => requeueDelivery(this.#sequelize, webhookId, deliveryId, this.#clock.now()));
     if (!requeued) return false;
-    if (!requeued.inFlight) this.#sendSoon([deliveryId], null);
+    if (!requeued.inFlight) this.#sendSoon([{ deliveryId, webhookId }], []);
     return true;
   }
 
@@ -297,11 +310,11 @@ export class DeliveryEngine {
       planned = await plan();
       await this.#insertOutbox(planned.rows, transaction);
     }
-    const ids = planned.rows.map((r) => r.deliveryId);
-    const webhooks = new Map(planned.webhooks.map((w) => [w.id, w]));
+    const rows = planned.rows.map((r) => ({ deliveryId: r.deliveryId, webhookId: r.webhookId }));
+    const webhooks = planned.webhooks;
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
-    if (transaction) transaction.afterCommit(() => this.#sendSoon(ids, webhooks));
-    else this.#sendSoon(ids, webhooks);
+    if (transaction) transaction.afterCommit(() => this.#sendSoon(rows, webhooks));
+    else this.#sendSoon(rows, webhooks);
   }
 
   /** The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate. */
@@ -341,14 +354,43 @@ export class DeliveryEngine {
 
   // --- claiming and dispatch ------------------------------------------------------------------
 
-  /** Claims these deliveries (if still due and a slot is free) and sends them, in the background. */
-  #sendSoon(deliveryIds: string[], webhooks: Map<number, WebhookRecord> | null): void {
+  /**
+   * Claims these deliveries (if still due and a slot is free) and sends them, in the background.
+   * One claim runs at a time: the deliveries of every event committed meanwhile wait for the next
+   * one, so a burst of events costs a few claim transactions, not one each.
+   */
+  #sendSoon(rows: { deliveryId: string; webhookId: number }[], webhooks: WebhookRecord[]): void {
     if (this.#stopping) return;
+    const nowMs = this.#clock.now().getTime();
+    for (const row of rows) {
+      // A row whose webhook has no slot stays due in the table; the sweep a freed slot (or the
+      // pause's end) starts takes it. Claiming it now would cost a transaction for nothing.
+      if (this.#limiter.free === 0) this.#waitingForCapacity = true;
+      else if (!this.#limiter.accepts(row.webhookId, nowMs)) this.#waiting.add(row.webhookId);
+      else this.#soon.ids.push(row.deliveryId);
+    }
+    for (const webhook of webhooks) this.#soon.webhooks.set(webhook.id, webhook);
+    if (this.#soon.ids.length === 0 || this.#soonRunning) return;
+    this.#soonRunning = true;
     const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      // Rows left due (no slot, paused) go out with the sweep a freed slot or the pause's end starts.
-      await this.#claimAndStart({ deliveryIds, limit: deliveryIds.length }, webhooks);
+      try {
+        while (this.#soon.ids.length > 0 && !this.#stopping) {
+          const ids = this.#soon.ids.splice(0, FIRST_ATTEMPT_CLAIM);
+          const known = this.#soon.webhooks;
+          if (this.#soon.ids.length === 0) this.#soon.webhooks = new Map();
+          await this.#claimAndStart({ deliveryIds: ids, limit: ids.length }, known);
+        }
+      } finally {
+        this.#soonRunning = false;
+      }
     });
-    this.#track(run.catch((err: unknown) => this.#sweepFailed(err, 'webhook first attempt failed to start')));
+    this.#track(
+      run.catch((err: unknown) => {
+        // The rows are still due: the retry sweep takes them.
+        this.#soon = { ids: [], webhooks: new Map() };
+        this.#sweepFailed(err, 'webhook first attempt failed to start');
+      }),
+    );
   }
 
   #serialised<T>(work: () => Promise<T>): Promise<T> {
@@ -470,7 +512,7 @@ export class DeliveryEngine {
     };
     try {
       const now = this.#clock.now();
-      const update = await this.#db(() => completeAttempt(this.#sequelize, {
+      const update = await this.#records.add({
         rowId: row.id,
         owner: row.leaseOwner,
         now,
@@ -486,7 +528,7 @@ export class DeliveryEngine {
           createdAt: sent.startedAt,
         },
         decide: (state) => this.#decide(state, attemptNumber, sent, now),
-      }));
+      });
       if (!update) {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
         return result;
@@ -555,9 +597,11 @@ export class DeliveryEngine {
    * Runs one database operation of the engine's own, at most WEBHOOK_DB_CONCURRENCY at once: the
    * engine shares the chat's connection pool, and its claims and records must never hold every
    * connection while a visitor's message waits. Never wrap HTTP in it, and never nest it.
+   * `first`: ahead of the queue. Recording attempts frees slots; a claim queued before it would
+   * only find every slot still taken.
    */
-  #db<T>(work: () => Promise<T>): Promise<T> {
-    return this.#dbGate.run(work);
+  #db<T>(work: () => Promise<T>, options?: { first?: boolean }): Promise<T> {
+    return this.#dbGate.run(work, options);
   }
 
   #newLeaseOwner(): string {

@@ -18,25 +18,52 @@ export interface AttemptRecord {
 
 /** Appends an attempt to a delivery's log; called inside the transaction that updates the delivery. */
 export async function insertAttempt(sequelize: Sequelize, deliveryRowId: number, attempt: AttemptRecord, transaction: Transaction): Promise<void> {
-  await sequelize.query(
-    `INSERT INTO webhook_delivery_attempts
-       (delivery_row_id, attempt_number, request_headers, response_status, response_headers, response_body, duration_ms, error, cause, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    {
-      type: QueryTypes.INSERT,
-      transaction,
-      replacements: [
-        deliveryRowId,
-        attempt.attemptNumber,
-        JSON.stringify(attempt.requestHeaders),
-        attempt.responseStatus,
-        attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders),
-        attempt.responseBody,
-        Math.max(0, Math.round(attempt.durationMs)),
-        clip(attempt.error, 1024),
-        attempt.cause,
-        sqlDate(sequelize, attempt.createdAt),
-      ],
-    },
-  );
+  await insertAttempts(sequelize, [{ deliveryRowId, attempt }], transaction);
+}
+
+/** Statements stay well under MariaDB's max_allowed_packet (16 MiB) even with 64 KiB bodies. */
+const MAX_STATEMENT_CHARS = 2 * 1024 * 1024;
+
+/** Appends many attempts in as few multi-row inserts as fit, inside the caller's transaction. */
+export async function insertAttempts(
+  sequelize: Sequelize,
+  rows: readonly { deliveryRowId: number; attempt: AttemptRecord }[],
+  transaction: Transaction,
+): Promise<void> {
+  let values: unknown[] = [];
+  let count = 0;
+  let chars = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    await sequelize.query(
+      `INSERT INTO webhook_delivery_attempts
+         (delivery_row_id, attempt_number, request_headers, response_status, response_headers, response_body, duration_ms, error, cause, created_at)
+       VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      { type: QueryTypes.INSERT, transaction, replacements: values },
+    );
+    values = [];
+    count = 0;
+    chars = 0;
+  };
+  for (const { deliveryRowId, attempt } of rows) {
+    const requestHeaders = JSON.stringify(attempt.requestHeaders);
+    const responseHeaders = attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders);
+    const size = requestHeaders.length + (responseHeaders?.length ?? 0) + (attempt.responseBody?.length ?? 0) + 1200;
+    if (count > 0 && chars + size > MAX_STATEMENT_CHARS) await flush();
+    values.push(
+      deliveryRowId,
+      attempt.attemptNumber,
+      requestHeaders,
+      attempt.responseStatus,
+      responseHeaders,
+      attempt.responseBody,
+      Math.max(0, Math.round(attempt.durationMs)),
+      clip(attempt.error, 1024),
+      attempt.cause,
+      sqlDate(sequelize, attempt.createdAt),
+    );
+    count++;
+    chars += size;
+  }
+  await flush();
 }

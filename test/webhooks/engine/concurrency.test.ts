@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { claimDeliveries, completeAttempt, insertDeliveries, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
+import { claimDeliveries, completeAttempt, completeAttempts, insertDeliveries, type AttemptCompletion, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
 import { startHarness, type Harness } from './harness.js';
 
 async function insertDue(h: Harness, webhookId: number, count: number): Promise<void> {
@@ -109,5 +109,50 @@ describe.each(dialects)('several engines on one %s database', (dialect) => {
     expect(stale).toBeNull();
     expect(await h.attempts(claimed[0]!.id)).toHaveLength(1);
     expect(await count(h, `id = ${claimed[0]!.id} AND status = 'delivered'`)).toBe(1);
+  });
+
+  it('records a batch of attempts in one go, checking the lease of each row on its own', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    await insertDue(h, webhookId, 4);
+    const now = h.clock.now();
+    const { claimed } = await claimDeliveries(h.sequelize, { owner: 'batcher', now, leaseUntil: new Date(now.getTime() + 60_000), limit: 10 });
+    expect(claimed).toHaveLength(4);
+    const [a, b, c, d] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+    // Row c was redelivered meanwhile: its retry budget starts again at attempt 1.
+    await h.sequelize.query(`UPDATE webhook_deliveries SET retry_base = 1 WHERE id = ${c.id}`);
+    const later = new Date(now.getTime() + 1000);
+    const seen: Record<number, number> = {};
+    const completion = (rowId: number, owner: string, status: number): AttemptCompletion => ({
+      rowId,
+      owner,
+      now: later,
+      attempt: { attemptNumber: 1, requestHeaders: { 'x-n': String(rowId) }, responseStatus: status, responseHeaders: { a: 'b' }, responseBody: `body ${rowId} ? it's "quoted"`, durationMs: 3, error: status === 200 ? null : 'HTTP 500', cause: status === 200 ? 'ok' : 'server_error', createdAt: now },
+      decide: (state) => {
+        seen[rowId] = state.retryBase;
+        return status === 200
+          ? { status: 'delivered', nextAttemptAt: null, lastStatusCode: 200, lastError: null, deliveredAt: later }
+          : { status: 'pending', nextAttemptAt: new Date(later.getTime() + 5000), lastStatusCode: 500, lastError: 'HTTP 500', deliveredAt: null };
+      },
+    });
+    const results = await completeAttempts(h.sequelize, [
+      completion(a.id, 'batcher', 200),
+      completion(b.id, 'someone-else', 200),
+      completion(c.id, 'batcher', 500),
+      completion(d.id, 'batcher', 200),
+    ]);
+    expect(results.map((r) => r?.status ?? null)).toEqual(['delivered', null, 'pending', 'delivered']);
+    expect(seen).toEqual({ [a.id]: 0, [c.id]: 1, [d.id]: 0 });
+    const rows = await h.deliveries(webhookId);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(a.id)).toMatchObject({ status: 'delivered', attempt_number: 1, lease_owner: null, last_status_code: 200, last_error: null });
+    // The row whose lease was not ours is untouched: still leased, no attempt logged.
+    expect(byId.get(b.id)).toMatchObject({ status: 'pending', attempt_number: 0, lease_owner: 'batcher' });
+    expect(byId.get(c.id)).toMatchObject({ status: 'pending', attempt_number: 1, lease_owner: null, last_status_code: 500, last_error: 'HTTP 500' });
+    expect(byId.get(c.id)!.next_attempt_at.getTime()).toBe(later.getTime() + 5000);
+    expect(byId.get(d.id)).toMatchObject({ status: 'delivered', attempt_number: 1, lease_owner: null });
+    expect(await h.attempts(b.id)).toHaveLength(0);
+    const [logged] = await h.attempts(a.id);
+    expect(logged).toMatchObject({ attempt_number: 1, response_status: 200, response_body: `body ${a.id} ? it's "quoted"` });
+    expect(await h.attempts(c.id)).toHaveLength(1);
   });
 });

@@ -36,3 +36,23 @@ describe('Semaphore', () => {
     expect(gate.queued).toBe(0);
   });
 });
+
+describe('Semaphore, first in line', () => {
+  it('lets a task queued `first` go ahead of those already waiting, in their own order', async () => {
+    const gate = new Semaphore(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const holder = gate.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const tasks = [
+      gate.run(async () => void order.push('a')),
+      gate.run(async () => void order.push('b')),
+      gate.run(async () => void order.push('urgent 1'), { first: true }),
+      gate.run(async () => void order.push('urgent 2'), { first: true }),
+    ];
+    await tick();
+    release();
+    await Promise.all([holder, ...tasks]);
+    expect(order).toEqual(['urgent 1', 'urgent 2', 'a', 'b']);
+    expect(gate.queued).toBe(0);
+  });
+});
