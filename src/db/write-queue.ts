@@ -1,4 +1,4 @@
-import type { Sequelize } from 'sequelize';
+import { Transaction, type Sequelize } from 'sequelize';
 
 /**
  * The queue's tail lives on the Sequelize instance under a registry symbol, so every module of
@@ -26,4 +26,35 @@ export function exclusiveWrite<T>(sequelize: Sequelize, work: () => Promise<T>):
   const run = previous.then(work, work);
   queued[SQLITE_WRITE_QUEUE] = run.catch(() => {});
   return run;
+}
+
+const ER_LOCK_DEADLOCK = 1213;
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs `work` in one write transaction, the same way for the chat, the API and hosts.
+ *
+ * MySQL: READ COMMITTED, so `SELECT ... FOR UPDATE` locks only rows that exist; under REPEATABLE
+ * READ it also takes gap locks, and a burst of inserts then deadlocks. A deadlock victim is
+ * retried whole (the rolled-back attempt left nothing behind).
+ *
+ * SQLite: the write queue above, and BEGIN IMMEDIATE, which takes the write lock up front so the
+ * transaction cannot fail half-way when another writer got there first.
+ */
+export async function writeTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
+  if (sequelize.getDialect() === 'sqlite') {
+    return exclusiveWrite(sequelize, () => sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, work));
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, work);
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isDeadlock(err)) throw err;
+    }
+  }
+}
+
+function isDeadlock(err: unknown): boolean {
+  const e = err as { parent?: { errno?: number }; original?: { errno?: number } } | null;
+  return (e?.parent?.errno ?? e?.original?.errno) === ER_LOCK_DEADLOCK;
 }

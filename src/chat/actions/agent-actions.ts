@@ -4,7 +4,7 @@ import type { ConversationRow, MessageRow } from '../store/models.js';
 import { conversationSummary, messageData } from '../event-data.js';
 import type { ConversationSummary } from '../protocol.js';
 import { ChatError } from '../errors.js';
-import { writeTransaction } from '../store/transaction.js';
+import { writeTransaction } from '../../db/write-queue.js';
 
 /** The agent's use cases (SPEC §4). Writes commit with their hook's durable listeners. */
 

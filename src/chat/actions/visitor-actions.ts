@@ -4,7 +4,7 @@ import { closeLockedConversation, type ClosedConversation } from './close-conver
 import type { ConversationRow, MessageRow, VisitorRow } from '../store/models.js';
 import type { ContactDetails } from '../store/visitors.js';
 import { conversationData, messageData } from '../event-data.js';
-import { writeTransaction } from '../store/transaction.js';
+import { writeTransaction } from '../../db/write-queue.js';
 
 /**
  * The visitor's use cases (SPEC §3). Each runs in one transaction that also carries the hook's

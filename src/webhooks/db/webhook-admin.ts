@@ -1,3 +1,4 @@
+import { writeTransaction } from '../../db/write-queue.js';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { toWebhookRecord, type WebhookRecord } from './webhook-store.js';
 import { parseDate, sqlDate } from './values.js';
@@ -111,7 +112,14 @@ export class WebhookAdmin {
    * too, but the log must go even on a database whose cascade was left off).
    */
   async delete(id: number): Promise<boolean> {
-    return this.sequelize.transaction(async (transaction) => {
+    return writeTransaction(this.sequelize, async (transaction) => {
+      // Lock the webhook's delivery rows before touching their attempts: the engine locks a
+      // delivery and then inserts its attempt, and the opposite order deadlocks against it.
+      if (this.sequelize.getDialect() !== 'sqlite') {
+        await this.sequelize.query('SELECT id FROM webhook_deliveries WHERE webhook_id = ? FOR UPDATE', {
+          replacements: [id], type: QueryTypes.SELECT, transaction,
+        });
+      }
       await this.sequelize.query(
         'DELETE FROM webhook_delivery_attempts WHERE delivery_row_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)',
         { replacements: [id], type: QueryTypes.DELETE, transaction },
