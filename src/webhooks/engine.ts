@@ -478,15 +478,19 @@ export class DeliveryEngine {
         this.#limiter.release(row.webhookId);
         continue;
       }
-      this.#track(this.#attempt(row, webhook).finally(() => this.#releaseSlot(row.webhookId)));
+      // The webhook's slot frees when its HTTP exchange ends (its next POST need not wait for our
+      // database write); the slot in the total is held until the attempt is recorded, which bounds
+      // the attempts waiting to be written.
+      const attempt = this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
+      this.#track(attempt.finally(() => this.#releaseTotalSlot()));
     }
     return { claimed: rows.length, seen: result.seen };
   }
 
   // --- one attempt ----------------------------------------------------------------------------
 
-  /** Sends one claimed row and records the attempt; never throws. */
-  async #attempt(row: ClaimedDelivery, webhook: WebhookRecord): Promise<AttemptResult> {
+  /** Sends one claimed row and records the attempt; never throws. `sentOut` runs once the HTTP exchange is over. */
+  async #attempt(row: ClaimedDelivery, webhook: WebhookRecord, sentOut?: () => void): Promise<AttemptResult> {
     const attemptNumber = row.attemptNumber + 1;
     let secret: string | null = null;
     let sent: SendResult;
@@ -501,6 +505,9 @@ export class DeliveryEngine {
       sent = { outcome: undecryptable, startedAt: at, requestHeaders: {}, statusCode: null, responseHeaders: null, responseBody: null, durationMs: 0, error: undecryptable.message };
     }
     const { outcome } = sent;
+    // Paused before the webhook's slot frees, so no attempt can slip in between a 429 and its pause.
+    if (outcome.pauseMs) this.#pause(webhook.id, this.#clock.now().getTime() + outcome.pauseMs);
+    sentOut?.();
     const result: AttemptResult = {
       delivery_id: row.deliveryId,
       attempt_number: attemptNumber,
@@ -534,7 +541,6 @@ export class DeliveryEngine {
         return result;
       }
       this.#logger.debug({ deliveryId: row.deliveryId, webhookId: webhook.id, attemptNumber, cause: outcome.cause, status: update.status }, 'webhook attempt');
-      if (outcome.pauseMs) this.#pause(webhook.id, now.getTime() + outcome.pauseMs);
       if (!row.isTest) await this.#updateHealth(webhook, outcome, update, now);
     } catch (err) {
       this.#logger.error({ err, deliveryId: row.deliveryId }, 'recording a webhook attempt failed');
@@ -552,11 +558,16 @@ export class DeliveryEngine {
     return { ...common, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay), deliveredAt: null };
   }
 
-  /** Frees a slot; if rows were left waiting for it, sweeps now instead of at the next cron tick. */
-  #releaseSlot(webhookId: number): void {
-    this.#limiter.release(webhookId);
-    const waited = this.#waiting.delete(webhookId);
-    if (!waited && !this.#waitingForCapacity) return;
+  /** Frees a webhook's slot; if rows were left waiting for it, sweeps now instead of at the next cron tick. */
+  #releaseWebhookSlot(webhookId: number): void {
+    this.#limiter.releaseKey(webhookId);
+    if (this.#waiting.delete(webhookId)) this.wake();
+  }
+
+  /** Frees a slot in the total; if rows were left waiting for one, sweeps now. */
+  #releaseTotalSlot(): void {
+    this.#limiter.releaseTotal();
+    if (!this.#waitingForCapacity) return;
     this.#waitingForCapacity = false;
     this.wake();
   }

@@ -30,11 +30,21 @@ export class AttemptLimiter {
     return true;
   }
 
+  /** Frees both the key's slot and the slot in the total. */
   release(key: number): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.releaseKey(key);
+    this.releaseTotal();
+  }
+
+  /** Frees only the key's slot (its request is over); the slot in the total stays taken until releaseTotal(). */
+  releaseKey(key: number): void {
     const n = (this.#perKey.get(key) ?? 1) - 1;
     if (n > 0) this.#perKey.set(key, n);
     else this.#perKey.delete(key);
+  }
+
+  releaseTotal(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
   }
 
   /** Whether `key` has a free slot and is not paused (ignores the total). */
