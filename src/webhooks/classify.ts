@@ -19,6 +19,15 @@ export type Cause =
   | 'client_error'
   | 'invalid_response';
 
+export interface RateLimitWindow {
+  /** X-RateLimit-Limit: requests per window, when given. */
+  limit: number | null;
+  /** X-RateLimit-Remaining: requests left in this window. */
+  remaining: number;
+  /** X-RateLimit-Reset-After: until the window resets. */
+  resetAfterMs: number;
+}
+
 export interface Outcome {
   ok: boolean;
   cause: Cause;
@@ -32,6 +41,8 @@ export interface Outcome {
   pauseMs: number | null;
   /** Readable error for the delivery log, e.g. "HTTP 404 channel_not_found". */
   message: string | null;
+  /** The receiver's rate-limit window (Discord's X-RateLimit-*), so the sender can stay inside it. */
+  rateLimit?: RateLimitWindow | null;
 }
 
 export interface ResponseInput {
@@ -148,6 +159,16 @@ export function classifyResponse(input: ResponseInput): Outcome {
   const windowUsedUp = header(headers, 'x-ratelimit-remaining') === '0' ? resetAfterMs : null;
   const pauses = [status === 429 ? (retryAfterMs ?? resetAfterMs) : null, windowUsedUp].filter((v): v is number => v !== null);
   const pauseMs = pauses.length > 0 ? Math.max(...pauses) : null;
+  const count = (name: string) => {
+    const text = header(headers, name);
+    return text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
+  };
+  const remaining = count('x-ratelimit-remaining');
+  const limit = count('x-ratelimit-limit');
+  const rateLimit: RateLimitWindow | null =
+    Number.isInteger(remaining) && remaining >= 0 && resetAfterMs !== null
+      ? { limit: Number.isInteger(limit) && limit > 0 ? limit : null, remaining, resetAfterMs }
+      : null;
 
   const outcome = (cause: Cause, extra: Partial<Outcome> = {}): Outcome => ({
     ok: false,
@@ -157,6 +178,7 @@ export function classifyResponse(input: ResponseInput): Outcome {
     retryAfterMs,
     pauseMs,
     message: null,
+    rateLimit,
     ...extra,
   });
 

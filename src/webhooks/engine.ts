@@ -130,6 +130,8 @@ export class DeliveryEngine {
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** "webhookId:untilMs" of the pauses that already have a wake-up timer. */
+  readonly #pauseTimers = new Set<string>();
   readonly #healthy = new Set<number>();
   #sweepChain: Promise<unknown> = Promise.resolve();
   #sweepQueued = false;
@@ -451,6 +453,8 @@ export class DeliveryEngine {
             return false;
           }
           slots.push(webhookId);
+          // That request may have used the last of the receiver's window: sweep again when it resets.
+          this.#wakeAfterPause(webhookId, nowMs);
           return true;
         },
       }));
@@ -506,7 +510,10 @@ export class DeliveryEngine {
     }
     const { outcome } = sent;
     // Paused before the webhook's slot frees, so no attempt can slip in between a 429 and its pause.
-    if (outcome.pauseMs) this.#pause(webhook.id, this.#clock.now().getTime() + outcome.pauseMs);
+    const answeredAt = this.#clock.now().getTime();
+    if (outcome.rateLimit) this.#limiter.setBudget(webhook.id, outcome.rateLimit, answeredAt);
+    if (outcome.pauseMs) this.#pause(webhook.id, answeredAt + outcome.pauseMs);
+    else this.#wakeAfterPause(webhook.id, answeredAt);
     sentOut?.();
     const result: AttemptResult = {
       delivery_id: row.deliveryId,
@@ -572,10 +579,20 @@ export class DeliveryEngine {
     this.wake();
   }
 
+  /** If the limiter paused the webhook (its rate-limit window is used up), sweeps again when it ends. */
+  #wakeAfterPause(webhookId: number, nowMs: number): void {
+    const until = this.#limiter.pausedUntil(webhookId, nowMs);
+    if (until > nowMs && !this.#pauseTimers.has(`${webhookId}:${until}`)) this.#pause(webhookId, until);
+  }
+
   #pause(webhookId: number, untilMs: number): void {
     this.#limiter.pause(webhookId, untilMs);
+    const key = `${webhookId}:${untilMs}`;
+    if (this.#pauseTimers.has(key)) return;
+    this.#pauseTimers.add(key);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
+      this.#pauseTimers.delete(key);
       this.wake();
     }, Math.max(0, untilMs - this.#clock.now().getTime()) + 10);
     timer.unref();

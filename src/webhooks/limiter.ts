@@ -7,6 +7,8 @@ export class AttemptLimiter {
   #inFlight = 0;
   readonly #perKey = new Map<number, number>();
   readonly #pausedUntil = new Map<number, number>();
+  /** What a webhook's receiver said of its rate-limit window: requests left, and when it resets. */
+  readonly #budgets = new Map<number, { remaining: number; resetAtMs: number; limit: number | null; windowMs: number }>();
 
   constructor(
     readonly total: number,
@@ -27,7 +29,39 @@ export class AttemptLimiter {
     if (this.#inFlight >= this.total || !this.accepts(key, nowMs)) return false;
     this.#inFlight++;
     this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
+    this.#spend(key, nowMs);
     return true;
+  }
+
+  /**
+   * Records the receiver's window (X-RateLimit-Remaining / Reset-After / Limit). Requests still in
+   * flight to it will spend from what is left too, so they are counted against it now.
+   */
+  setBudget(key: number, window: { remaining: number; resetAfterMs: number; limit: number | null }, nowMs: number): void {
+    const othersInFlight = Math.max(0, (this.#perKey.get(key) ?? 0) - 1);
+    const remaining = Math.max(0, window.remaining - othersInFlight);
+    const resetAtMs = nowMs + window.resetAfterMs;
+    this.#budgets.set(key, { remaining, resetAtMs, limit: window.limit, windowMs: window.resetAfterMs });
+    if (remaining === 0) this.pause(key, resetAtMs);
+  }
+
+  /** When the key is paused, until when (ms); 0 otherwise. */
+  pausedUntil(key: number, nowMs: number): number {
+    return this.isPaused(key, nowMs) ? (this.#pausedUntil.get(key) ?? 0) : 0;
+  }
+
+  /** One request from the key's window; the last one pauses the key until the window resets. */
+  #spend(key: number, nowMs: number): void {
+    const budget = this.#budgets.get(key);
+    if (!budget) return;
+    if (nowMs >= budget.resetAtMs) {
+      // A new window: as large as the last one the receiver announced, until it says otherwise.
+      if (budget.limit === null) return void this.#budgets.delete(key);
+      budget.remaining = budget.limit;
+      budget.resetAtMs = nowMs + budget.windowMs;
+    }
+    budget.remaining--;
+    if (budget.remaining <= 0) this.pause(key, budget.resetAtMs);
   }
 
   /** Frees both the key's slot and the slot in the total. */

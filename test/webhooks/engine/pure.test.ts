@@ -38,6 +38,33 @@ describe('nextRetryDelayMs', () => {
 });
 
 describe('AttemptLimiter', () => {
+  it('keeps to the receiver\'s rate-limit window, counting requests still in flight, and refills it on reset', () => {
+    const l = new AttemptLimiter(100, 10);
+    expect(l.tryAcquire(7, 0)).toBe(true);
+    expect(l.tryAcquire(7, 0)).toBe(true);
+    // The first answer: 3 left in a 500 ms window of 5; the other request in flight spends one of them.
+    l.setBudget(7, { remaining: 3, resetAfterMs: 500, limit: 5 }, 10);
+    l.release(7);
+    expect([l.tryAcquire(7, 20), l.tryAcquire(7, 20), l.tryAcquire(7, 20)]).toEqual([true, true, false]);
+    expect(l.pausedUntil(7, 20)).toBe(510);
+    expect(l.accepts(8, 20)).toBe(true); // other webhooks are not held
+    for (let i = 0; i < 3; i++) l.release(7);
+    // A new window holds the announced limit.
+    expect(Array.from({ length: 6 }, () => l.tryAcquire(7, 520))).toEqual([true, true, true, true, true, false]);
+    expect(l.pausedUntil(7, 520)).toBe(1020);
+  });
+
+  it('pauses at once when the receiver says the window is used up', () => {
+    const l = new AttemptLimiter(100, 10);
+    expect(l.tryAcquire(1, 0)).toBe(true);
+    l.setBudget(1, { remaining: 0, resetAfterMs: 250, limit: null }, 5);
+    l.release(1);
+    expect(l.tryAcquire(1, 100)).toBe(false);
+    expect(l.pausedUntil(1, 100)).toBe(255);
+    // With no announced limit the next window is unknown: no budget until the receiver says.
+    expect([l.tryAcquire(1, 300), l.tryAcquire(1, 300)]).toEqual([true, true]);
+  });
+
   it('caps attempts in all and per webhook', () => {
     const l = new AttemptLimiter(3, 2);
     expect([l.tryAcquire(1, 0), l.tryAcquire(1, 0), l.tryAcquire(1, 0)]).toEqual([true, true, false]);

@@ -17,6 +17,7 @@ describe('classifyResponse: status codes', () => {
       retryAfterMs: null,
       pauseMs: null,
       message: null,
+      rateLimit: null,
     });
   });
 
@@ -167,6 +168,15 @@ describe('classifyResponse: waits and pacing', () => {
     expect(respond(204, '', headers, 'discord')).toMatchObject({ ok: true, cause: 'ok', pauseMs: 1750, retryAfterMs: null });
     expect(respond(204, '', { ...headers, 'X-RateLimit-Remaining': '3' }).pauseMs).toBeNull();
     expect(respond(204, '', { 'X-RateLimit-Remaining': '0' }).pauseMs).toBeNull();
+  });
+
+  it('reports the receiver\'s rate-limit window so the sender can stay inside it', () => {
+    const headers = { 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '3', 'X-RateLimit-Reset-After': '1.5' };
+    expect(respond(204, '', headers, 'discord').rateLimit).toEqual({ limit: 5, remaining: 3, resetAfterMs: 1500 });
+    expect(respond(204, '', { ...headers, 'X-RateLimit-Limit': 'lots' }).rateLimit).toEqual({ limit: null, remaining: 3, resetAfterMs: 1500 });
+    // Without both the count and the reset time there is no window to keep to.
+    expect(respond(204, '', { 'X-RateLimit-Remaining': '3' }).rateLimit).toBeNull();
+    expect(respond(204, '', { 'X-RateLimit-Remaining': '', 'X-RateLimit-Reset-After': '1' }).rateLimit).toBeNull();
   });
 });
 
