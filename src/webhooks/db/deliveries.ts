@@ -1,7 +1,7 @@
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { insertAttempts, type AttemptRecord } from './attempts.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
-import { exclusiveWrite } from '../../db/write-queue.js';
+import { exclusiveWrite, writeTransaction } from '../../db/write-queue.js';
 
 /**
  * The writes of the delivery table: the outbox insert, the sweeper's claim, the record of an
@@ -62,20 +62,6 @@ export interface DeliveryState {
 }
 
 const isMysql = (sequelize: Sequelize) => sequelize.getDialect() !== 'sqlite';
-
-/**
- * A write transaction that is safe against concurrent writers on both dialects: READ COMMITTED on
- * MySQL (no gap locks, so a claim never blocks the chat's outbox insert), IMMEDIATE on SQLite
- * (takes the single write lock up front instead of failing on a read-to-write upgrade).
- */
-export function writeTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
-  return exclusiveWrite(sequelize, () =>
-    sequelize.transaction(
-      isMysql(sequelize) ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE },
-      work,
-    ),
-  );
-}
 
 /** The outbox write: every row in ONE multi-row insert, inside the caller's transaction when given. */
 export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<void> {
