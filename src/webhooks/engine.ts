@@ -123,7 +123,7 @@ export class DeliveryEngine {
   readonly #instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   #leaseSeq = 0;
 
-  #cache: { webhooks: WebhookRecord[]; byId: Map<number, WebhookRecord>; loadedAt: number; generation: number } | null = null;
+  #cache: { webhooks: WebhookRecord[]; loadedAt: number; generation: number } | null = null;
   #loading: Promise<WebhookRecord[]> | null = null;
   #generation = 0;
 
@@ -337,7 +337,7 @@ export class DeliveryEngine {
     const read = () => listActiveWebhooks(this.#sequelize, transaction);
     const loading = (transaction ? read() : this.#db(read)).then(
       (webhooks) => {
-        if (generation === this.#generation) this.#cache = { webhooks, byId: new Map(webhooks.map((w) => [w.id, w])), loadedAt: Date.now(), generation };
+        if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
         if (this.#loading === loading) this.#loading = null;
         return webhooks;
       },
@@ -348,16 +348,6 @@ export class DeliveryEngine {
     );
     this.#loading = loading;
     return loading;
-  }
-
-  /**
-   * The cached enabled webhooks by id while the cache is fresh: a sweep's claim then needs no read
-   * of the webhooks table (the first attempts trust the same cache). Null when stale.
-   */
-  #cachedWebhooks(): Map<number, WebhookRecord> | null {
-    const cache = this.#cache;
-    if (!cache || Date.now() - cache.loadedAt >= this.#cacheTtlMs || cache.generation !== this.#generation) return null;
-    return cache.byId;
   }
 
   #renderOptions(): { publicUrl?: string } {
@@ -420,15 +410,13 @@ export class DeliveryEngine {
 
   async #sweep(): Promise<number> {
     let started = 0;
-    // Fills the cache if stale (one read per few seconds), so the claims below need no other read.
-    await this.#activeWebhooks();
     while (!this.#stopping) {
       const limit = Math.min(this.#config.WEBHOOK_SWEEP_BATCH, this.#limiter.free);
       if (limit <= 0) {
         this.#waitingForCapacity = true;
         break;
       }
-      const { claimed, seen } = await this.#claimAndStart({ limit }, this.#cachedWebhooks());
+      const { claimed, seen } = await this.#claimAndStart({ limit }, null);
       started += claimed;
       // Fewer candidates than asked: nothing else is due. None taken: every candidate's webhook is full.
       if (seen < limit || claimed === 0) break;
