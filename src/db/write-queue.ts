@@ -40,16 +40,23 @@ const MAX_ATTEMPTS = 3;
  *
  * SQLite: the write queue above, and BEGIN IMMEDIATE, which takes the write lock up front so the
  * transaction cannot fail half-way when another writer got there first.
+ * `retryDeadlocks: false` for work with side effects outside the database (it then fails once).
  */
-export async function writeTransaction<T>(sequelize: Sequelize, work: (t: Transaction) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(
+  sequelize: Sequelize,
+  work: (t: Transaction) => Promise<T>,
+  options: { retryDeadlocks?: boolean } = {},
+): Promise<T> {
   if (sequelize.getDialect() === 'sqlite') {
     return exclusiveWrite(sequelize, () => sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, work));
   }
+  // Only work that is pure database writes may run twice: a claim also takes in-process slots.
+  const attempts = options.retryDeadlocks === false ? 1 : MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, work);
     } catch (err) {
-      if (attempt >= MAX_ATTEMPTS || !isDeadlock(err)) throw err;
+      if (attempt >= attempts || !isDeadlock(err)) throw err;
     }
   }
 }

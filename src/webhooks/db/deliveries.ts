@@ -63,6 +63,9 @@ export interface DeliveryState {
 
 const isMysql = (sequelize: Sequelize) => sequelize.getDialect() !== 'sqlite';
 
+/** Claims take in-process slots as they go, so a deadlock victim must fail, not run again. */
+const engineTransaction = { retryDeadlocks: false };
+
 /** The outbox write: every row in ONE multi-row insert, inside the caller's transaction when given. */
 export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<void> {
   if (rows.length === 0) return;
@@ -192,7 +195,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
       leaseOwner: options.owner,
     }));
     return { claimed, seen: rows.length };
-  });
+  }, engineTransaction);
 }
 
 /** One finished attempt to record: `decide` sees the row as it stands when the attempt is written. */
@@ -273,7 +276,7 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
     );
     await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
     return results;
-  });
+  }, engineTransaction);
 }
 
 /**
@@ -307,7 +310,7 @@ export async function requeueDelivery(
       { type: QueryTypes.BULKUPDATE, transaction, replacements: { id: rowId, now: at } },
     );
     return { rowId, inFlight };
-  });
+  }, engineTransaction);
 }
 
 /** Recover: every failed (non-test) delivery of a webhook created in [since, until] queued now with a fresh budget. */
