@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { ApiKeyStore } from '../auth/api-keys.js';
-import { bearerToken } from '../auth/require-api-key.js';
+import { bearerToken, UNAUTHORIZED_BODY as unauthorized } from '../auth/require-api-key.js';
 import { SESSION_COOKIE, type AdminSession, type SessionTokens } from '../auth/session.js';
 import { readCookie } from './cookies.js';
 
@@ -42,7 +42,6 @@ export function sameOrigin(headers: IncomingHttpHeaders): boolean {
   return host === headers.host || (forwarded !== undefined && host === forwarded);
 }
 
-const unauthorized = { success: false, data: null, message: 'Unauthorized: a valid API key is required' };
 const badCsrf = { success: false, data: null, message: 'Forbidden: missing or invalid CSRF token' };
 
 /**

@@ -582,9 +582,10 @@ export class DeliveryEngine {
   /** If the limiter paused the webhook (its rate-limit window is used up), sweeps again when it ends. */
   #wakeAfterPause(webhookId: number, nowMs: number): void {
     const until = this.#limiter.pausedUntil(webhookId, nowMs);
-    if (until > nowMs && !this.#pauseTimers.has(`${webhookId}:${until}`)) this.#pause(webhookId, until);
+    if (until > nowMs) this.#pause(webhookId, until);
   }
 
+  /** Pauses the webhook and arms one wake-up for the pause's end (a repeated pause arms none). */
   #pause(webhookId: number, untilMs: number): void {
     this.#limiter.pause(webhookId, untilMs);
     const key = `${webhookId}:${untilMs}`;
