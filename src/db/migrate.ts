@@ -1,9 +1,8 @@
 import { Umzug, SequelizeStorage, type RunnableMigration } from 'umzug';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type QueryInterface, type Sequelize } from 'sequelize';
 
 export type MigrationContext = { queryInterface: QueryInterface; sequelize: Sequelize };
 export type Migration = RunnableMigration<MigrationContext>;
-type QueryInterface = ReturnType<Sequelize['getQueryInterface']>;
 
 /** How long an instance waits for another one's migrations before giving up. */
 const LOCK_WAIT_SECONDS = 120;
