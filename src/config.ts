@@ -88,6 +88,12 @@ export const envSchema = z.object({
    * updates); it shares the chat's pool of 20 connections, so the rest stay free for the chat.
    */
   WEBHOOK_DB_CONCURRENCY: int(1, 100).default(4),
+  /**
+   * Where deliveries are sent from: `thread`, a worker thread with its own event loop and
+   * connections, so HTTP to receivers never delays a chat message (MySQL/MariaDB; SQLite, which
+   * has one writer, always runs `inline`); or `inline`, on the chat's event loop.
+   */
+  WEBHOOK_WORKER: z.enum(['thread', 'inline']).default('thread'),
   /** Consecutive failed deliveries after which a webhook is disabled (0 = never). */
   WEBHOOK_DISABLE_AFTER_FAILURES: int(0, 1_000_000).default(100),
   /** Days of continuous failure after which a webhook is disabled (0 = never). */

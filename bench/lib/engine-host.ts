@@ -12,12 +12,12 @@ import { HookBus } from '../../src/hooks.js';
 import { createLogger } from '../../src/logger.js';
 import { coreMigrations } from '../../migrations/index.js';
 import * as webhooksPlugin from '../../src/webhooks/plugin.js';
-import type { DeliveryEngine } from '../../src/webhooks/engine.js';
+import type { WebhookEngine } from '../../src/webhooks/engine.js';
 import { createBenchDatabase } from './database.js';
 import { benchEnv } from './server.js';
 
 export interface EngineHost {
-  engine: DeliveryEngine;
+  engine: WebhookEngine;
   sequelize: Sequelize;
   /** http://127.0.0.1:<port>, serving the plugin's REST API. */
   url: string;

@@ -9,7 +9,7 @@ export type Dialect = 'mysql' | 'sqlite';
  * Opens the database named by DATABASE_URL: MySQL/MariaDB through mysql2, or an SQLite file
  * (its folder is created on first start). Times are stored in UTC with millisecond precision.
  */
-export async function connectDatabase(database: Config['DATABASE_URL']): Promise<Sequelize> {
+export async function connectDatabase(database: Config['DATABASE_URL'], options: { poolMax?: number } = {}): Promise<Sequelize> {
   const common: Options = { logging: false, timezone: '+00:00', define: { underscored: true } };
   let sequelize: Sequelize;
   if (database.dialect === 'sqlite') {
@@ -26,7 +26,7 @@ export async function connectDatabase(database: Config['DATABASE_URL']): Promise
     sequelize = new Sequelize(database.url, {
       ...common,
       dialect: 'mysql',
-      pool: { max: 20, min: 0, idle: 10_000, acquire: 10_000 },
+      pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000, acquire: 10_000 },
       dialectOptions: { connectTimeout: 5_000, charset: 'utf8mb4' },
     });
   }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import type { Got } from 'got';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -13,7 +13,6 @@ import {
   claimDeliveries,
   completeAttempts,
   insertClaimedDelivery,
-  insertDeliveries,
   requeueDelivery,
   requeueFailed,
   type AttemptCompletion,
@@ -25,18 +24,17 @@ import {
   disableWebhook,
   getWebhook,
   getWebhooksByIds,
-  listActiveWebhooks,
   recordWebhookFailure,
   recordWebhookSuccess,
   type WebhookRecord,
 } from './db/webhook-store.js';
 import { buildEnvelope } from './envelope.js';
-import { planDeliveries } from './fanout.js';
 import { GroupCommit } from './group-commit.js';
 import { renderBody } from './formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
 import { Semaphore } from './semaphore.js';
+import { Outbox, type CommittedRow } from './outbox.js';
 import { nextRetryDelayMs } from './retry-policy.js';
 import { Sender, systemClock, type Clock, type SendResult } from './sender.js';
 import { startSweeper } from './sweeper.js';
@@ -81,6 +79,35 @@ export interface DeliveryEngineOptions {
   stopGraceMs?: number;
   /** User-Agent override (default: `<package name>/<version>`). */
   userAgent?: string;
+  /** Told when the engine disables a webhook (another outbox writer may cache it). */
+  onWebhookDisabled?: (webhookId: number) => void;
+}
+
+/**
+ * What the plugin's API and host need of a delivery engine: the in-process DeliveryEngine, or
+ * the ThreadedDeliveryEngine that runs one in a worker thread.
+ */
+export interface WebhookEngine {
+  /** Subscribes the outbox writer to the chat events of `hooks`. */
+  attach(hooks: HookBus): void;
+  /** Starts the node-cron sweeper (WEBHOOK_SWEEP_CRON). */
+  startSweeper(expression: string): void;
+  /** Sends `webhook.test` now; null when there is no such webhook. */
+  sendTest(webhookId: number): Promise<AttemptResult | null>;
+  /** Queues a delivery again now with a fresh retry budget; false when not found. */
+  redeliver(webhookId: number, deliveryId: string): Promise<boolean>;
+  /** Queues again the failed deliveries created in [since, until]; answers how many. */
+  recover(webhookId: number, since: Date, until: Date): Promise<number>;
+  /** Forgets cached webhooks; call after every change to one. */
+  invalidateWebhooks(): void;
+  /** Starts a sweep now. */
+  wake(): void;
+  /** One sweep: claims due rows and starts their attempts; answers how many were started. */
+  sweepOnce(): Promise<number>;
+  /** Resolves when no attempt, claim or sweep is in progress. */
+  idle(): Promise<void>;
+  /** Stops new work and lets in-flight attempts finish (aborted after a grace period). */
+  stop(): Promise<void>;
 }
 
 // The secret cannot be opened (APP_KEY changed): no attempt can be signed, so none is made.
@@ -104,7 +131,7 @@ const FIRST_ATTEMPT_CLAIM = 500;
  * attempt right after the commit, records every attempt, retries on the sweeper's schedule, and
  * keeps webhooks healthy. Several processes may share one database: claims are leases.
  */
-export class DeliveryEngine {
+export class DeliveryEngine implements WebhookEngine {
   readonly #sequelize: Sequelize;
   readonly #config: EngineConfig;
   readonly #logger: Logger;
@@ -116,16 +143,14 @@ export class DeliveryEngine {
   readonly #dbGate: Semaphore;
   /** Finished attempts are recorded in batches: one transaction for all that finished meanwhile. */
   readonly #records: GroupCommit<AttemptCompletion, DeliveryUpdate | null>;
-  readonly #cacheTtlMs: number;
   readonly #stopGraceMs: number;
   /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
   readonly #leaseMs: number;
   readonly #instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   #leaseSeq = 0;
 
-  #cache: { webhooks: WebhookRecord[]; loadedAt: number; generation: number } | null = null;
-  #loading: Promise<WebhookRecord[]> | null = null;
-  #generation = 0;
+  readonly #outbox: Outbox;
+  readonly #onWebhookDisabled: ((webhookId: number) => void) | undefined;
 
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -154,7 +179,15 @@ export class DeliveryEngine {
     this.#logger = options.logger;
     this.#secretBox = options.secretBox;
     this.#clock = options.clock ?? systemClock;
-    this.#cacheTtlMs = options.webhookCacheTtlMs ?? 5000;
+    this.#onWebhookDisabled = options.onWebhookDisabled;
+    this.#outbox = new Outbox({
+      sequelize: this.#sequelize,
+      clock: this.#clock,
+      cacheTtlMs: options.webhookCacheTtlMs ?? 5000,
+      ...this.#renderOptions(),
+      db: (work) => this.#db(work),
+      committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
+    });
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
@@ -174,7 +207,7 @@ export class DeliveryEngine {
   /** Subscribes the outbox writer to the chat events of `hooks`. */
   attach(hooks: HookBus): void {
     for (const event of subscribableEvents) {
-      this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#enqueue(payload, transaction)));
+      this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#outbox.enqueue(payload, transaction)));
     }
   }
 
@@ -232,9 +265,22 @@ export class DeliveryEngine {
 
   /** Forgets the cached list of enabled webhooks; the API calls this after every change. */
   invalidateWebhooks(): void {
-    this.#generation++;
-    this.#cache = null;
-    this.#loading = null;
+    this.#outbox.invalidate();
+  }
+
+  /**
+   * Starts the first attempts of deliveries another outbox writer committed (the chat's thread,
+   * when this engine runs in a worker). Rows it cannot take now stay due for the sweeper.
+   */
+  dispatchCommitted(rows: CommittedRow[]): void {
+    if (this.#stopping || rows.length === 0) return;
+    const ids = new Set(rows.map((r) => r.webhookId));
+    this.#track(
+      this.#outbox
+        .webhooks()
+        .then((active) => this.#sendSoon(rows, active.filter((w) => ids.has(w.id))))
+        .catch((err: unknown) => this.#sweepFailed(err, 'webhook first attempt failed to start')),
+    );
   }
 
   /** Starts a sweep now, or right after the one running (e.g. after a webhook is enabled again). */
@@ -295,61 +341,6 @@ export class DeliveryEngine {
     }
   }
 
-  // --- outbox -------------------------------------------------------------------------------
-
-  async #enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
-    const now = this.#clock.now();
-    const plan = async () => planDeliveries(payload, await this.#activeWebhooks(transaction), { now, ...this.#renderOptions() });
-    let planned = await plan();
-    if (planned.rows.length === 0) return;
-    try {
-      await this.#insertOutbox(planned.rows, transaction);
-    } catch (err) {
-      // A webhook deleted by another process since the cache was filled. Only the statement failed
-      // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
-      if (!(err instanceof ForeignKeyConstraintError)) throw err;
-      this.invalidateWebhooks();
-      planned = await plan();
-      await this.#insertOutbox(planned.rows, transaction);
-    }
-    const rows = planned.rows.map((r) => ({ deliveryId: r.deliveryId, webhookId: r.webhookId }));
-    const webhooks = planned.webhooks;
-    // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
-    if (transaction) transaction.afterCommit(() => this.#sendSoon(rows, webhooks));
-    else this.#sendSoon(rows, webhooks);
-  }
-
-  /** The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate. */
-  #insertOutbox(rows: Parameters<typeof insertDeliveries>[1], transaction?: Transaction): Promise<void> {
-    return transaction ? insertDeliveries(this.#sequelize, rows, transaction) : this.#db(() => insertDeliveries(this.#sequelize, rows));
-  }
-
-  /**
-   * The enabled webhooks, cached. A reload inside a chat transaction runs on that transaction's
-   * connection: a burst of chat writes holding every pool connection must not wait for one more.
-   */
-  async #activeWebhooks(transaction?: Transaction): Promise<WebhookRecord[]> {
-    const cache = this.#cache;
-    if (cache && Date.now() - cache.loadedAt < this.#cacheTtlMs && cache.generation === this.#generation) return cache.webhooks;
-    if (this.#loading) return this.#loading;
-    const generation = this.#generation;
-    // Inside the chat's transaction the read uses that transaction's connection: no gate.
-    const read = () => listActiveWebhooks(this.#sequelize, transaction);
-    const loading = (transaction ? read() : this.#db(read)).then(
-      (webhooks) => {
-        if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
-        if (this.#loading === loading) this.#loading = null;
-        return webhooks;
-      },
-      (err: unknown) => {
-        if (this.#loading === loading) this.#loading = null;
-        throw err;
-      },
-    );
-    this.#loading = loading;
-    return loading;
-  }
-
   #renderOptions(): { publicUrl?: string } {
     return this.#config.PUBLIC_URL ? { publicUrl: this.#config.PUBLIC_URL } : {};
   }
@@ -361,7 +352,7 @@ export class DeliveryEngine {
    * One claim runs at a time: the deliveries of every event committed meanwhile wait for the next
    * one, so a burst of events costs a few claim transactions, not one each.
    */
-  #sendSoon(rows: { deliveryId: string; webhookId: number }[], webhooks: WebhookRecord[]): void {
+  #sendSoon(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
     if (this.#stopping) return;
     const nowMs = this.#clock.now().getTime();
     for (const row of rows) {
@@ -618,6 +609,7 @@ export class DeliveryEngine {
         : null);
     if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
       this.invalidateWebhooks();
+      this.#onWebhookDisabled?.(webhook.id);
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
     }
   }

@@ -4,25 +4,37 @@ import { SecretBox, loadAppKey } from '../crypto/secret-box.js';
 import type { PluginHost, PluginInstance } from '../plugins/host.js';
 import { createAddressGuard } from './address-guard.js';
 import { createWebhooksApi } from './api/index.js';
-import { DeliveryEngine } from './engine.js';
+import { DeliveryEngine, type WebhookEngine } from './engine.js';
 import { createDeliveryGot } from './sender.js';
 import { createRetentionPruner } from './retention.js';
+import { ThreadedDeliveryEngine, wantsDeliveryThread } from './worker/threaded-engine.js';
 
 /** The webhooks plugin's tables. */
 export const migrations = webhookMigrations;
 
 /** A running webhooks plugin; `engine` is exposed for tests and for hosts that drive it themselves. */
 export interface WebhooksPluginInstance extends PluginInstance {
-  engine: DeliveryEngine;
+  engine: WebhookEngine;
 }
 
 /** Subscribes to the chat hooks, mounts the API, starts the sweeper and the delivery-log pruner. */
 export async function register(host: PluginHost): Promise<WebhooksPluginInstance> {
   const { config, logger, sequelize } = host;
-  const secretBox = new SecretBox(loadAppKey(config.APP_KEY, config.DATA_DIR));
-  const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
-  const http = createDeliveryGot(got, guard);
-  const engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard });
+  const appKey = loadAppKey(config.APP_KEY, config.DATA_DIR);
+  const secretBox = new SecretBox(appKey);
+  let engine: WebhookEngine;
+  let closeHttp = () => {};
+  if (wantsDeliveryThread(config, sequelize)) {
+    // Deliveries go out from a worker thread: HTTP to receivers never shares the chat's event loop.
+    const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey });
+    await threaded.start();
+    engine = threaded;
+  } else {
+    const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
+    const http = createDeliveryGot(got, guard);
+    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard });
+    closeHttp = () => http.close();
+  }
   engine.attach(host.hooks);
   host.router.use(createWebhooksApi({ sequelize, config, engine, secretBox, logger, requireApiKey: host.auth.requireApiKey }));
   engine.startSweeper(config.WEBHOOK_SWEEP_CRON);
@@ -35,7 +47,7 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
     stop: async () => {
       await retention.stop();
       await engine.stop();
-      http.close();
+      closeHttp();
     },
   };
 }

@@ -58,7 +58,8 @@ describe.each(dialects)('SSRF (%s)', (dialect) => {
       await lax.stop();
     }
     // ... and the same database served with the allow-list back to (almost) nothing.
-    strict = await startTestServer(dialect, { WEBHOOK_ALLOWED_HOSTS: 'control.example', WEBHOOK_TIMEOUT_MS: '1500' }, db.url);
+    // Inline engine: the fake DNS answers in this thread only (a delivery worker has its own resolver).
+    strict = await startTestServer(dialect, { WEBHOOK_ALLOWED_HOSTS: 'control.example', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_WORKER: 'inline' }, db.url);
   });
 
   afterAll(async () => {

@@ -198,6 +198,8 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     await shot(admin, 'agent-console');
     // By now the 410 Gone receiver has had its message.received and the server disabled that webhook.
     await eventually(async () => ((await api('GET', `/webhooks/${goneId}`)).body.data.is_active === false ? true : undefined));
+    // Deliveries are asynchronous: the next page shows "Thank you!" delivered once it has been.
+    await eventually(async () => ((await api('GET', `/webhooks/${webhookId}`)).body.data.last_delivery?.status === 'delivered' ? true : undefined));
   });
 
   it('renders the XSS payload as text everywhere, with no alert and no CSP violation', async () => {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { DeliveryEngine } from '../engine.js';
+import type { WebhookEngine } from '../engine.js';
 import type { WebhookAdmin, WebhookEntry } from '../db/webhook-admin.js';
 import type { DeliveryLogs } from '../db/delivery-logs.js';
 import { NotFoundError } from './errors.js';
@@ -10,7 +10,7 @@ import { NotFoundError } from './errors.js';
 export interface ApiContext {
   webhooks: WebhookAdmin;
   logs: DeliveryLogs;
-  engine: DeliveryEngine;
+  engine: WebhookEngine;
   secretBox: SecretBox;
   config: Config;
   logger: Logger;

@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { DeliveryEngine } from '../engine.js';
+import type { WebhookEngine } from '../engine.js';
 import { WebhookAdmin } from '../db/webhook-admin.js';
 import { DeliveryLogs } from '../db/delivery-logs.js';
 import { limitFailedAuth, type FailedAuthLimit } from './auth.js';
@@ -21,7 +21,7 @@ export const BODY_LIMIT = '100kb';
 export interface WebhooksApiDeps {
   sequelize: Sequelize;
   config: Config;
-  engine: DeliveryEngine;
+  engine: WebhookEngine;
   secretBox: SecretBox;
   logger: Logger;
   /** The host's API-key check (Bearer key or admin session); its 401s are counted per IP. */

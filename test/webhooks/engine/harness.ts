@@ -103,7 +103,8 @@ export function messageData(content: string): MessageData {
   };
 }
 
-const appKey = randomBytes(32);
+/** The key of every harness SecretBox (a threaded engine under test needs the same one). */
+export const appKey = randomBytes(32);
 
 async function buildEngine(
   sequelize: Sequelize,

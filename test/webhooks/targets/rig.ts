@@ -43,6 +43,10 @@ export async function startTargetRig(dialect: TestDialect, env: Record<string, s
     WEBHOOK_SWEEP_CRON: '* * * * * *',
     WEBHOOK_TIMEOUT_MS: '3000',
     WIDGET_MESSAGES_PER_MINUTE: '1000',
+    // The pacing tests time requests in milliseconds against fakes in this process; under a loaded
+    // full suite a delivery thread once let a third request into Discord's 2-per-500 ms bucket
+    // (not understood yet; see the closing note of issue 7). The limiter itself is the same class.
+    WEBHOOK_WORKER: 'inline',
     ...env,
   });
   const api = apiClient(t.url);
