@@ -73,14 +73,10 @@ export interface DeliveryEngineOptions {
   got: Got;
   guard: AddressGuard;
   clock?: Clock;
-  /** How long the list of enabled webhooks is trusted before it is read again (other processes may change it). */
-  webhookCacheTtlMs?: number;
   /** How long stop() lets in-flight attempts run before aborting them. Default: WEBHOOK_TIMEOUT_MS. */
   stopGraceMs?: number;
   /** User-Agent override (default: `<package name>/<version>`). */
   userAgent?: string;
-  /** Told when the engine disables a webhook (another outbox writer may cache it). */
-  onWebhookDisabled?: (webhookId: number) => void;
 }
 
 /**
@@ -98,8 +94,6 @@ export interface WebhookEngine {
   redeliver(webhookId: number, deliveryId: string): Promise<boolean>;
   /** Queues again the failed deliveries created in [since, until]; answers how many. */
   recover(webhookId: number, since: Date, until: Date): Promise<number>;
-  /** Forgets cached webhooks; call after every change to one. */
-  invalidateWebhooks(): void;
   /** Starts a sweep now. */
   wake(): void;
   /** One sweep: claims due rows and starts their attempts; answers how many were started. */
@@ -150,7 +144,6 @@ export class DeliveryEngine implements WebhookEngine {
   #leaseSeq = 0;
 
   readonly #outbox: Outbox;
-  readonly #onWebhookDisabled: ((webhookId: number) => void) | undefined;
 
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -179,11 +172,9 @@ export class DeliveryEngine implements WebhookEngine {
     this.#logger = options.logger;
     this.#secretBox = options.secretBox;
     this.#clock = options.clock ?? systemClock;
-    this.#onWebhookDisabled = options.onWebhookDisabled;
     this.#outbox = new Outbox({
       sequelize: this.#sequelize,
       clock: this.#clock,
-      cacheTtlMs: options.webhookCacheTtlMs ?? 5000,
       ...this.#renderOptions(),
       db: (work) => this.#db(work),
       committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
@@ -263,24 +254,12 @@ export class DeliveryEngine implements WebhookEngine {
     return count;
   }
 
-  /** Forgets the cached list of enabled webhooks; the API calls this after every change. */
-  invalidateWebhooks(): void {
-    this.#outbox.invalidate();
-  }
-
   /**
    * Starts the first attempts of deliveries another outbox writer committed (the chat's thread,
    * when this engine runs in a worker). Rows it cannot take now stay due for the sweeper.
    */
-  dispatchCommitted(rows: CommittedRow[]): void {
-    if (this.#stopping || rows.length === 0) return;
-    const ids = new Set(rows.map((r) => r.webhookId));
-    this.#track(
-      this.#outbox
-        .webhooks()
-        .then((active) => this.#sendSoon(rows, active.filter((w) => ids.has(w.id))))
-        .catch((err: unknown) => this.#sweepFailed(err, 'webhook first attempt failed to start')),
-    );
+  dispatchCommitted(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
+    this.#sendSoon(rows, webhooks);
   }
 
   /** Starts a sweep now, or right after the one running (e.g. after a webhook is enabled again). */
@@ -608,8 +587,6 @@ export class DeliveryEngine implements WebhookEngine {
         ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
         : null);
     if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
-      this.invalidateWebhooks();
-      this.#onWebhookDisabled?.(webhook.id);
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
     }
   }

@@ -14,8 +14,6 @@ export interface CommittedRow {
 export interface OutboxOptions {
   sequelize: Sequelize;
   clock: Clock;
-  /** How long the list of enabled webhooks is trusted before it is read again (other processes may change it). */
-  cacheTtlMs: number;
   publicUrl?: string;
   /** Runs a database operation of the plugin's own (not inside the chat's transaction) through its gate. */
   db: <T>(work: () => Promise<T>) => Promise<T>;
@@ -25,14 +23,10 @@ export interface OutboxOptions {
 
 /**
  * The outbox writer: turns a chat event into one pending delivery per subscribed webhook, written
- * inside the chat's transaction, and hands the rows on after the commit. Keeps the enabled
- * webhooks cached, because it runs on every chat message.
+ * inside the chat's transaction, and hands the rows on after the commit.
  */
 export class Outbox {
   readonly #options: OutboxOptions;
-  #cache: { webhooks: WebhookRecord[]; loadedAt: number; generation: number } | null = null;
-  #loading: Promise<WebhookRecord[]> | null = null;
-  #generation = 0;
 
   constructor(options: OutboxOptions) {
     this.#options = options;
@@ -51,10 +45,9 @@ export class Outbox {
     try {
       await insert(planned.rows);
     } catch (err) {
-      // A webhook deleted by another process since the cache was filled. Only the statement failed
+      // A webhook deleted by another process since the list was read. Only the statement failed
       // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
       if (!(err instanceof ForeignKeyConstraintError)) throw err;
-      this.invalidate();
       planned = await plan();
       await insert(planned.rows);
     }
@@ -65,36 +58,20 @@ export class Outbox {
     else this.#options.committed(rows, webhooks);
   }
 
-  /** Forgets the cached list of enabled webhooks. */
-  invalidate(): void {
-    this.#generation++;
-    this.#cache = null;
-    this.#loading = null;
-  }
-
   /**
-   * The enabled webhooks, cached. A reload inside a chat transaction runs on that transaction's
-   * connection: a burst of chat writes holding every pool connection must not wait for one more.
+   * The enabled webhooks, read for every event inside the chat's transaction (on its connection: a
+   * burst of chat writes holding every pool connection must not wait for one more). Never from a
+   * per-process cache: another instance may have created, enabled or re-pointed a webhook a moment
+   * ago, and an event planned from a stale list would be acknowledged but never delivered, or sent
+   * to the old URL with the old secret.
    */
-  async webhooks(transaction?: Transaction): Promise<WebhookRecord[]> {
-    const cache = this.#cache;
-    if (cache && Date.now() - cache.loadedAt < this.#options.cacheTtlMs && cache.generation === this.#generation) return cache.webhooks;
-    if (this.#loading) return this.#loading;
-    const generation = this.#generation;
-    const read = () => listActiveWebhooks(this.#options.sequelize, transaction);
-    // Inside the chat's transaction the read uses that transaction's connection: no gate.
-    const loading = (transaction ? read() : this.#options.db(read)).then(
-      (webhooks) => {
-        if (generation === this.#generation) this.#cache = { webhooks, loadedAt: Date.now(), generation };
-        if (this.#loading === loading) this.#loading = null;
-        return webhooks;
-      },
-      (err: unknown) => {
-        if (this.#loading === loading) this.#loading = null;
-        throw err;
-      },
-    );
-    this.#loading = loading;
-    return loading;
+  webhooks(transaction?: Transaction): Promise<WebhookRecord[]> {
+    const { sequelize } = this.#options;
+    // SQLite: read outside the transaction (WAL readers never wait). A read inside a deferred
+    // transaction would make its insert an upgrade, which fails at once (SQLITE_BUSY) when the
+    // engine has written in between, instead of waiting for the lock.
+    // Either way a chat event's read never queues behind the engine's own database work.
+    if (transaction) return listActiveWebhooks(sequelize, sequelize.getDialect() === 'sqlite' ? undefined : transaction);
+    return this.#options.db(() => listActiveWebhooks(sequelize));
   }
 }

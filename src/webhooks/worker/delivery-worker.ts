@@ -41,7 +41,6 @@ async function main(): Promise<void> {
     got: http.got,
     guard,
     ...(init.userAgent ? { userAgent: init.userAgent } : {}),
-    onWebhookDisabled: (webhookId) => post({ type: 'disabled', webhookId }),
   });
 
   const calls: { [K in keyof WorkerCalls]: (...args: WorkerCalls[K]) => Promise<unknown> } = {
@@ -62,10 +61,7 @@ async function main(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'committed':
-        engine.dispatchCommitted(message.rows);
-        return;
-      case 'invalidate':
-        engine.invalidateWebhooks();
+        engine.dispatchCommitted(message.rows, message.webhooks);
         return;
       case 'wake':
         engine.wake();

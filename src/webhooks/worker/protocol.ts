@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import type { WebhookRecord } from '../db/webhook-store.js';
 import type { CommittedRow } from '../outbox.js';
 
 /** What the chat's thread gives the delivery worker when it starts it. */
@@ -22,8 +23,8 @@ export interface WorkerCalls {
 }
 
 export type ToWorker =
-  | { type: 'committed'; rows: CommittedRow[] }
-  | { type: 'invalidate' }
+  /** The webhooks as the chat's transaction read them: the first attempts need no other read. */
+  | { type: 'committed'; rows: CommittedRow[]; webhooks: WebhookRecord[] }
   | { type: 'wake' }
   | { type: 'sweeper'; expression: string }
   | { [K in keyof WorkerCalls]: { type: 'call'; id: number; method: K; args: WorkerCalls[K] } }[keyof WorkerCalls];
@@ -31,6 +32,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'disabled'; webhookId: number }
   | { type: 'answer'; id: number; ok: true; value: unknown }
   | { type: 'answer'; id: number; ok: false; message: string };

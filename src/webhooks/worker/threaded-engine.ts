@@ -56,10 +56,9 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     this.#outbox = new Outbox({
       sequelize,
       clock: systemClock,
-      cacheTtlMs: 5000,
       ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
       db: (work) => work(),
-      committed: (rows) => this.#post({ type: 'committed', rows }),
+      committed: (rows, webhooks) => this.#post({ type: 'committed', rows, webhooks }),
     });
   }
 
@@ -90,11 +89,6 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
 
   recover(webhookId: number, since: Date, until: Date): Promise<number> {
     return this.#call('recover', [webhookId, since, until]) as Promise<number>;
-  }
-
-  invalidateWebhooks(): void {
-    this.#outbox.invalidate();
-    this.#post({ type: 'invalidate' });
   }
 
   wake(): void {
@@ -163,10 +157,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   }
 
   #received(message: FromWorker): void {
-    if (message.type === 'disabled') {
-      // Stop writing rows for it now rather than when the cache expires.
-      this.#outbox.invalidate();
-    } else if (message.type === 'answer') {
+    if (message.type === 'answer') {
       const call = this.#pending.get(message.id);
       if (!call) return;
       this.#pending.delete(message.id);

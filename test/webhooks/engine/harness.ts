@@ -181,12 +181,10 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
           ],
         },
       );
-      main.engine.invalidateWebhooks();
       return Number(id);
     },
     setActive: async (webhookId, active) => {
       await sequelize.query('UPDATE webhooks SET is_active = ?, disabled_reason = NULL WHERE id = ?', { replacements: [active, webhookId] });
-      main.engine.invalidateWebhooks();
     },
     emitMessage: (content = 'Hello, is anyone there?', transaction) =>
       main.hooks.emit('message.received', messageData(content), { occurredAt: clock.now(), ...(transaction ? { transaction } : {}) }),

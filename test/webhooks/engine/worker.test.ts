@@ -41,12 +41,10 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
   // Each test's webhook is switched off afterwards, so the next test's receiver sees only its own.
   afterEach(async () => {
     await h.sequelize.query('UPDATE webhooks SET is_active = false');
-    engine.invalidateWebhooks();
   });
 
   it('sends a committed event from another thread, signed, and records it delivered', async () => {
     const id = await h.createWebhook({ url: receiver.url, secret: SECRET, events: ['message.received'] });
-    engine.invalidateWebhooks();
     await say('Hello from the chat thread');
     const [request] = await receiver.waitFor(1);
     expect(engine.worker?.threadId).toBeGreaterThan(threadId);
@@ -58,7 +56,6 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
 
   it('answers the API’s calls: test send, redeliver, recover', async () => {
     const id = await h.createWebhook({ url: receiver.url, secret: SECRET, events: ['message.received'] });
-    engine.invalidateWebhooks();
     const test = await engine.sendTest(id);
     expect(test).toMatchObject({ success: true, status_code: 200, attempt_number: 1, cause: 'ok' });
     expect(await engine.sendTest(987654)).toBeNull();
@@ -77,7 +74,6 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
 
   it('replaces a worker that dies; events committed while none runs are still delivered', async () => {
     const id = await h.createWebhook({ url: receiver.url, events: ['message.received'] });
-    engine.invalidateWebhooks();
     const first = engine.worker!;
     await first.terminate();
     for (let i = 1; i <= 5; i++) await say(`while the worker was down ${i}`);
@@ -94,7 +90,6 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
     const gone = await startReceiver(() => ({ status: 410 }));
     try {
       const id = await h.createWebhook({ url: gone.url, events: ['message.received'] });
-      engine.invalidateWebhooks();
       await say('first');
       await gone.waitFor(1);
       await engine.idle();
@@ -111,7 +106,6 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
     const slow = await startReceiver(() => ({ status: 200, delayMs: 400 }));
     try {
       const id = await h.createWebhook({ url: slow.url, events: ['message.received'] });
-      engine.invalidateWebhooks();
       await say('slow one');
       await slow.waitFor(1);
       const worker = engine.worker!;

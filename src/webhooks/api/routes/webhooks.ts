@@ -91,7 +91,6 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       errors: [400, 413, 422],
       handle: async ({ body }) => {
         const id = await ctx.webhooks.create(planWebhookCreate(body, changeTools(ctx)));
-        ctx.engine.invalidateWebhooks();
         const created = await requireWebhook(ctx, String(id));
         ctx.logger.info({ webhookId: id, url: created.url }, 'webhook created');
         return { data: { ...webhookView(created), ...(body.secret ? { secret: body.secret } : {}) }, message: 'Webhook created' };
@@ -125,7 +124,6 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
         const current = await requireWebhook(ctx, params.id);
         const plan = planWebhookUpdate(current, body, changeTools(ctx));
         if (!(await ctx.webhooks.update(current.id, plan.changes))) throw new NotFoundError('Webhook not found');
-        ctx.engine.invalidateWebhooks();
         if (plan.reEnabled) ctx.engine.wake();
         ctx.logger.info({ webhookId: current.id, fields: Object.keys(plan.changes) }, 'webhook updated');
         return { data: webhookView(await requireWebhook(ctx, params.id)), message: 'Webhook updated' };
@@ -142,7 +140,6 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       errors: [404],
       handle: async ({ params }) => {
         if (!(await ctx.webhooks.delete(Number(params.id)))) throw new NotFoundError('Webhook not found');
-        ctx.engine.invalidateWebhooks();
         ctx.logger.info({ webhookId: Number(params.id) }, 'webhook deleted');
         return null;
       },
@@ -179,7 +176,6 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
         const current = await requireWebhook(ctx, params.id);
         const secret = generateSecret();
         if (!(await ctx.webhooks.setSecret(current.id, ctx.secretBox.encrypt(secret)))) throw new NotFoundError('Webhook not found');
-        ctx.engine.invalidateWebhooks();
         ctx.logger.info({ webhookId: current.id }, 'webhook secret regenerated');
         return {
           data: { ...webhookView(await requireWebhook(ctx, params.id)), secret },
