@@ -23,7 +23,14 @@ export function benchEnv(databaseUrl: string, dataDir: string, overrides: Record
     WIDGET_MESSAGES_PER_MINUTE: '100000',
     WIDGET_CONVERSATIONS_PER_HOUR: '100000',
     ...overrides,
+    ...extraEnv(),
   };
+}
+
+/** BENCH_SERVER_ENV="WEBHOOK_WORKER=inline,WEBHOOK_CONCURRENCY=16": variables for every benchmarked server, for experiments. */
+function extraEnv(): Record<string, string> {
+  const spec = process.env.BENCH_SERVER_ENV ?? '';
+  return Object.fromEntries(spec.split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
 }
 
 export interface BenchServer {

@@ -5,6 +5,15 @@ import type { Config } from '../config.js';
 
 export type Dialect = 'mysql' | 'sqlite';
 
+/** Marks a Sequelize whose MySQL connections all run READ COMMITTED already (opened by connectDatabase). */
+export const SESSION_READ_COMMITTED = Symbol.for('livechat.sessionReadCommitted');
+type SessionReadCommitted = Sequelize & { [SESSION_READ_COMMITTED]?: boolean };
+
+/** True when every connection of `sequelize` is READ COMMITTED for the session. */
+export function hasSessionReadCommitted(sequelize: Sequelize): boolean {
+  return (sequelize as SessionReadCommitted)[SESSION_READ_COMMITTED] === true;
+}
+
 /**
  * Opens the database named by DATABASE_URL: MySQL/MariaDB through mysql2, or an SQLite file
  * (its folder is created on first start). Times are stored in UTC with millisecond precision.
@@ -29,6 +38,13 @@ export async function connectDatabase(database: Config['DATABASE_URL'], options:
       pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000, acquire: 10_000 },
       dialectOptions: { connectTimeout: 5_000, charset: 'utf8mb4' },
     });
+    // Every transaction of ours runs READ COMMITTED (see writeTransaction): set once per
+    // connection rather than with a SET TRANSACTION round trip before each one.
+    sequelize.addHook('afterConnect', async (connection: unknown) => {
+      const c = connection as { promise(): { query(sql: string): Promise<unknown> } };
+      await c.promise().query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    });
+    (sequelize as SessionReadCommitted)[SESSION_READ_COMMITTED] = true;
   }
   await sequelize.authenticate();
   return sequelize;

@@ -1,4 +1,5 @@
 import { Transaction, type Sequelize } from 'sequelize';
+import { hasSessionReadCommitted } from './connect.js';
 
 /**
  * The queue's tail lives on the Sequelize instance under a registry symbol, so every module of
@@ -52,9 +53,11 @@ export async function writeTransaction<T>(
   }
   // Only work that is pure database writes may run twice: a claim also takes in-process slots.
   const attempts = options.retryDeadlocks === false ? 1 : MAX_ATTEMPTS;
+  // Our own connections are READ COMMITTED already; a host's Sequelize gets a SET TRANSACTION first.
+  const isolation = hasSessionReadCommitted(sequelize) ? {} : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, work);
+      return await sequelize.transaction(isolation, work);
     } catch (err) {
       if (attempt >= attempts || !isDeadlock(err)) throw err;
     }

@@ -66,26 +66,35 @@ const isMysql = (sequelize: Sequelize) => sequelize.getDialect() !== 'sqlite';
 /** Claims take in-process slots as they go, so a deadlock victim must fail, not run again. */
 const engineTransaction = { retryDeadlocks: false };
 
-/** The outbox write: every row in ONE multi-row insert, inside the caller's transaction when given. */
+/**
+ * The outbox write: every row in ONE multi-row insert, inside the caller's transaction when given.
+ * Values are bound, not spliced into the SQL (on MySQL a prepared statement per row count and
+ * connection): the bodies are sent as they are, with no escaping or scanning of kilobytes of text.
+ */
 export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<void> {
   if (rows.length === 0) return;
-  const values: unknown[] = [];
+  const bind: unknown[] = [];
+  const tuples: string[] = [];
   for (const r of rows) {
     const created = sqlDate(sequelize, r.createdAt);
-    values.push(
-      r.deliveryId, r.webhookId, r.event, r.body, r.isTest, 'pending', 0, 0,
+    const values = [
+      r.deliveryId, r.webhookId, r.event, r.body, r.isTest ? 1 : 0, 'pending', 0, 0,
       sqlDate(sequelize, r.lease ? r.lease.until : r.nextAttemptAt),
       r.lease?.owner ?? null,
       r.lease ? sqlDate(sequelize, r.lease.until) : null,
       created, created,
-    );
+    ];
+    tuples.push(`(${values.map((v) => {
+      bind.push(v);
+      return `$${bind.length}`;
+    }).join(', ')})`);
   }
   const insert = () =>
     sequelize.query(
       `INSERT INTO webhook_deliveries
          (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
-       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      { type: QueryTypes.INSERT, replacements: values, ...(transaction ? { transaction } : {}) },
+       VALUES ${tuples.join(', ')}`,
+      { type: QueryTypes.INSERT, bind, ...(transaction ? { transaction } : {}) },
     );
   // Inside the caller's transaction the write must not queue behind ours (that transaction may hold the lock).
   await (transaction ? insert() : exclusiveWrite(sequelize, insert));
