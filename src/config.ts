@@ -85,7 +85,7 @@ export const envSchema = z.object({
   WEBHOOK_SWEEP_BATCH: int(1, 10_000).default(200),
   /**
    * Database operations the delivery engine runs at once (claims, attempt records, health
-   * updates); it shares the chat's pool of 20 connections, so the rest stay free for the chat.
+   * updates): the size of the delivery worker's own pool, or, inline, its share of the chat's 20.
    */
   WEBHOOK_DB_CONCURRENCY: int(1, 100).default(4),
   /**

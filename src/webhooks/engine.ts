@@ -13,6 +13,7 @@ import {
   claimDeliveries,
   completeAttempts,
   insertClaimedDelivery,
+  releaseLeases,
   requeueDelivery,
   requeueFailed,
   type AttemptCompletion,
@@ -119,6 +120,17 @@ const undecryptable: Outcome = {
 const RECORD_BATCH = 64;
 /** Most deliveries one first-attempt claim names. */
 const FIRST_ATTEMPT_CLAIM = 500;
+/** Rows claimed ahead per webhook whose slots are all taken, as a multiple of WEBHOOK_CONCURRENCY_PER_WEBHOOK. */
+const CLAIM_AHEAD_FACTOR = 4;
+/** How long a row claimed ahead may wait for a slot before it is handed back to the table. */
+const CLAIM_AHEAD_MAX_MS = 2000;
+
+/** A row claimed ahead of a free slot, with the webhook as the claim read it. */
+interface HeldRow {
+  row: ClaimedDelivery;
+  webhook: WebhookRecord;
+  heldAtMs: number;
+}
 
 /**
  * The delivery engine: writes the outbox rows inside the chat's transaction, makes the first
@@ -158,6 +170,12 @@ export class DeliveryEngine implements WebhookEngine {
   readonly #waiting = new Set<number>();
   /** Rows were left due because every slot was taken: any slot freeing starts a sweep. */
   #waitingForCapacity = false;
+  /**
+   * Rows claimed ahead for webhooks whose slots were all taken (a backlog): a freed slot starts the
+   * next one at once instead of costing a claim transaction per POST. Held briefly, then handed back.
+   */
+  readonly #held = new Map<number, HeldRow[]>();
+  readonly #heldCap: number;
   /** Deliveries of committed events waiting for their first claim (see #sendSoon). */
   #soon: { ids: string[]; webhooks: Map<number, WebhookRecord> } = { ids: [], webhooks: new Map() };
   #soonRunning = false;
@@ -184,6 +202,7 @@ export class DeliveryEngine implements WebhookEngine {
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
+    this.#heldCap = options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK * CLAIM_AHEAD_FACTOR;
     this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items), (run) => this.#db(run, { first: true }), RECORD_BATCH);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({
@@ -307,6 +326,8 @@ export class DeliveryEngine implements WebhookEngine {
     for (const off of this.#unsubscribe) off();
     for (const t of this.#timers) clearTimeout(t);
     await this.#sweeper?.stop();
+    // Rows claimed ahead go back to the table now rather than when their leases run out.
+    await this.#handBack([...this.#held.keys()], () => true).catch((err: unknown) => this.#logger.error({ err }, 'handing back held webhook deliveries failed'));
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((resolve) => {
       timer = setTimeout(() => resolve('grace'), this.#stopGraceMs);
@@ -380,6 +401,8 @@ export class DeliveryEngine implements WebhookEngine {
 
   async #sweep(): Promise<number> {
     let started = 0;
+    // Rows already claimed ahead go first, wherever a slot has freed.
+    for (const webhookId of [...this.#held.keys()]) started += this.#startHeld(webhookId);
     while (!this.#stopping) {
       const limit = Math.min(this.#config.WEBHOOK_SWEEP_BATCH, this.#limiter.free);
       if (limit <= 0) {
@@ -405,7 +428,10 @@ export class DeliveryEngine implements WebhookEngine {
     const now = this.#clock.now();
     const nowMs = now.getTime();
     const slots: number[] = [];
-    const skipped = new Set(this.#limiter.blockedKeys(nowMs));
+    const aheadIds = new Set<number>();
+    const aheadCount = new Map<number, number>();
+    // A full (not paused) webhook with room in its held queue stays a candidate: its rows are claimed ahead.
+    const skipped = new Set(this.#limiter.blockedKeys(nowMs).filter((id) => this.#limiter.isPaused(id, nowMs) || this.#heldRoom(id) === 0));
     let result;
     try {
       result = await this.#db(() => claimDeliveries(this.#sequelize, {
@@ -415,9 +441,16 @@ export class DeliveryEngine implements WebhookEngine {
         limit: scope.limit,
         ...(scope.deliveryIds ? { deliveryIds: scope.deliveryIds } : {}),
         skipWebhookIds: [...skipped],
-        accept: ({ webhookId }) => {
+        accept: ({ id, webhookId }) => {
           if (this.#stopping) return false;
           if (!this.#limiter.tryAcquire(webhookId, nowMs)) {
+            // Its slots are taken but it is not paused: hold a few rows for the slots about to free.
+            const ahead = aheadCount.get(webhookId) ?? 0;
+            if (this.#limiter.free > 0 && !this.#limiter.isPaused(webhookId, nowMs) && ahead < this.#heldRoom(webhookId)) {
+              aheadIds.add(id);
+              aheadCount.set(webhookId, ahead + 1);
+              return true;
+            }
             skipped.add(webhookId);
             if (this.#limiter.free === 0) this.#waitingForCapacity = true;
             return false;
@@ -445,20 +478,93 @@ export class DeliveryEngine implements WebhookEngine {
         throw err;
       }
     }
+    const heldAtMs = this.#clock.now().getTime();
     for (const row of rows) {
       const webhook = webhooks.get(row.webhookId);
+      if (aheadIds.has(row.id)) {
+        // Deleted since the claim: nothing to hold (its rows went with it).
+        if (webhook) this.#hold(row.webhookId).push({ row, webhook, heldAtMs });
+        continue;
+      }
       if (!webhook) {
         // Deleted since the claim, rows and all.
         this.#limiter.release(row.webhookId);
         continue;
       }
-      // The webhook's slot frees when its HTTP exchange ends (its next POST need not wait for our
-      // database write); the slot in the total is held until the attempt is recorded, which bounds
-      // the attempts waiting to be written.
-      const attempt = this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
-      this.#track(attempt.finally(() => this.#releaseTotalSlot()));
+      this.#start(row, webhook);
     }
+    // A slot may have freed while the claim ran.
+    for (const webhookId of aheadCount.keys()) this.#startHeld(webhookId);
     return { claimed: rows.length, seen: result.seen };
+  }
+
+  /**
+   * Starts one claimed row whose slots are taken. The webhook's slot frees when its HTTP exchange
+   * ends (its next POST need not wait for our database write); the slot in the total is held until
+   * the attempt is recorded, which bounds the attempts waiting to be written.
+   */
+  #start(row: ClaimedDelivery, webhook: WebhookRecord): void {
+    const attempt = this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
+    this.#track(attempt.finally(() => this.#releaseTotalSlot()));
+  }
+
+  #hold(webhookId: number): HeldRow[] {
+    let queue = this.#held.get(webhookId);
+    if (!queue) this.#held.set(webhookId, (queue = []));
+    return queue;
+  }
+
+  /** How many more rows the webhook may have claimed ahead. */
+  #heldRoom(webhookId: number): number {
+    return Math.max(0, this.#heldCap - (this.#held.get(webhookId)?.length ?? 0));
+  }
+
+  /**
+   * Starts the webhook's held rows while it has slots. Rows held too long (a slow receiver) go back
+   * to the table, where they are due at once, rather than be sent with a lease nearly spent or a
+   * webhook record that may have changed since. When the queue runs low, a sweep refills it.
+   */
+  #startHeld(webhookId: number): number {
+    if (this.#stopping) return 0;
+    const nowMs = this.#clock.now().getTime();
+    const oldest = this.#held.get(webhookId)?.[0];
+    if (oldest && nowMs - oldest.heldAtMs > CLAIM_AHEAD_MAX_MS) {
+      void this.#handBack([webhookId], (held) => nowMs - held.heldAtMs > CLAIM_AHEAD_MAX_MS);
+    }
+    const queue = this.#held.get(webhookId);
+    if (!queue) return 0;
+    let started = 0;
+    while (queue.length > 0 && this.#limiter.tryAcquire(webhookId, nowMs)) {
+      const { row, webhook } = queue.shift()!;
+      this.#start(row, webhook);
+      started++;
+    }
+    if (queue.length === 0) this.#held.delete(webhookId);
+    if (queue.length <= this.#heldCap / 2 && this.#waiting.delete(webhookId)) this.wake();
+    return started;
+  }
+
+  /** Returns held rows of these webhooks that `which` selects to the table (unleased, due now). */
+  #handBack(webhookIds: number[], which: (held: HeldRow) => boolean): Promise<void> {
+    const back: HeldRow[] = [];
+    for (const webhookId of webhookIds) {
+      const queue = this.#held.get(webhookId);
+      if (!queue) continue;
+      const keep = queue.filter((held) => !which(held));
+      back.push(...queue.filter(which));
+      if (keep.length) this.#held.set(webhookId, keep);
+      else this.#held.delete(webhookId);
+    }
+    if (back.length === 0) return Promise.resolve();
+    const now = this.#clock.now();
+    return this.#track(
+      this.#db(() => releaseLeases(this.#sequelize, back.map((h) => h.row.id), back.map((h) => h.row.leaseOwner), now)).then(
+        () => {
+          if (!this.#stopping) this.wake();
+        },
+        (err: unknown) => this.#logger.error({ err }, 'handing back held webhook deliveries failed; they are due again when their leases end'),
+      ),
+    );
   }
 
   // --- one attempt ----------------------------------------------------------------------------
@@ -538,6 +644,10 @@ export class DeliveryEngine implements WebhookEngine {
   /** Frees a webhook's slot; if rows were left waiting for it, sweeps now instead of at the next cron tick. */
   #releaseWebhookSlot(webhookId: number): void {
     this.#limiter.releaseKey(webhookId);
+    if (this.#held.has(webhookId)) {
+      this.#startHeld(webhookId);
+      return;
+    }
     if (this.#waiting.delete(webhookId)) this.wake();
   }
 
@@ -587,6 +697,8 @@ export class DeliveryEngine implements WebhookEngine {
         ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
         : null);
     if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
+      // Its rows claimed ahead go back to the table, where they wait for the webhook to be enabled.
+      await this.#handBack([webhook.id], () => true);
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
     }
   }

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { QueryTypes } from 'sequelize';
+import { insertDeliveries, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
+import { dialects } from '../../support/databases.js';
+import { startReceiver, type Receiver } from '../../support/receiver.js';
+import { startHarness, type Harness } from './harness.js';
+
+async function backlog(h: Harness, webhookId: number, count: number): Promise<void> {
+  const now = h.clock.now();
+  const rows: NewDelivery[] = Array.from({ length: count }, (_, i) => ({
+    deliveryId: randomUUID(), webhookId, event: 'message.received', body: JSON.stringify({ n: i }), isTest: false, createdAt: now, nextAttemptAt: now,
+  }));
+  await insertDeliveries(h.sequelize, rows);
+}
+
+/**
+ * A backlog for one webhook (an endpoint that was down): rows are claimed a few slots ahead, so a
+ * freed slot starts the next POST without a claim transaction each, and rows claimed ahead but
+ * not sent go back to the table when the engine stops.
+ */
+describe.each(dialects)('claiming ahead for a backlog on %s', (dialect) => {
+  let h: Harness;
+  let receiver: Receiver;
+  const claims: string[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness(dialect, { WEBHOOK_CONCURRENCY_PER_WEBHOOK: '2', WEBHOOK_TIMEOUT_MS: '5000' });
+    (h.sequelize as unknown as { options: { logging: unknown } }).options.logging = (sql: string) => {
+      if (/SELECT d\.id, d\.webhook_id/.test(sql)) claims.push(sql);
+    };
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  it('drains 60 rows with 2 slots in far fewer claims than POSTs, each row sent once', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    await backlog(h, webhookId, 60);
+    claims.length = 0;
+    await h.engine.sweepOnce();
+    const requests = await receiver.waitFor(60, 15_000);
+    await h.engine.idle();
+    const sent = requests.map((r) => r.json<{ n: number }>().n).sort((a, b) => a - b);
+    expect(sent).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect((await h.deliveries(webhookId)).every((d) => d.status === 'delivered' && d.attempt_number === 1)).toBe(true);
+    // One claim per freed slot would be ~60; holding 4 × 2 rows ahead needs a claim per ~8 POSTs.
+    expect(claims.length).toBeLessThanOrEqual(15);
+  });
+
+  it('hands rows claimed ahead back to the table when the engine stops: due, unleased, unsent', async () => {
+    const slow = await startReceiver(() => ({ delayMs: 300 }));
+    const other = await h.startEngine({ WEBHOOK_CONCURRENCY_PER_WEBHOOK: '2', WEBHOOK_TIMEOUT_MS: '5000' });
+    try {
+      const webhookId = await h.createWebhook({ url: slow.url });
+      await backlog(h, webhookId, 20);
+      await other.engine.sweepOnce();
+      await slow.waitFor(2);
+      await other.close();
+      const rows = await h.deliveries(webhookId);
+      const delivered = rows.filter((r) => r.status === 'delivered');
+      const pending = rows.filter((r) => r.status === 'pending');
+      expect(delivered.length).toBe(slow.requests.length);
+      expect(delivered.length + pending.length).toBe(20);
+      // Without the hand-back these would stay leased until the lease ran out (over a minute).
+      expect(pending.filter((r) => r.lease_owner !== null)).toEqual([]);
+      expect(pending.every((r) => r.next_attempt_at.getTime() <= Date.now() + 1000)).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+});
