@@ -116,6 +116,11 @@ const undecryptable: Outcome = {
   message: 'secret cannot be decrypted with the current APP_KEY',
 };
 
+/** A lease must outlive the longest attempt plus its recording, or another process could send the row again. */
+export function leaseMsFor(config: Pick<Config, 'WEBHOOK_LEASE_MS' | 'WEBHOOK_TIMEOUT_MS'>): number {
+  return Math.max(config.WEBHOOK_LEASE_MS, config.WEBHOOK_TIMEOUT_MS + 5000);
+}
+
 /** Most attempts one recording transaction writes (each may carry a 64 KiB response body). */
 const RECORD_BATCH = 64;
 /** Most deliveries one first-attempt claim names. */
@@ -194,11 +199,12 @@ export class DeliveryEngine implements WebhookEngine {
       sequelize: this.#sequelize,
       clock: this.#clock,
       ...this.#renderOptions(),
+      leaseMs: leaseMsFor(options.config),
       db: (work) => this.#db(work),
       committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
     });
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
-    this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
+    this.#leaseMs = leaseMsFor(options.config);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
@@ -353,7 +359,12 @@ export class DeliveryEngine implements WebhookEngine {
    * one, so a burst of events costs a few claim transactions, not one each.
    */
   #sendSoon(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
-    if (this.#stopping) return;
+    const leased = rows.filter((r) => r.claimed);
+    if (leased.length > 0) {
+      this.#sendLeased(leased.map((r) => r.claimed!), webhooks);
+      rows = rows.filter((r) => !r.claimed);
+    }
+    if (this.#stopping || rows.length === 0) return;
     const nowMs = this.#clock.now().getTime();
     for (const row of rows) {
       // A row whose webhook has no slot stays due in the table; the sweep a freed slot (or the
@@ -384,6 +395,33 @@ export class DeliveryEngine implements WebhookEngine {
         this.#sweepFailed(err, 'webhook first attempt failed to start');
       }),
     );
+  }
+
+  /**
+   * Rows the outbox inserted already leased to us: each is sent at once when its webhook has a
+   * slot, or held for the next slot to free; what cannot be held goes back to the table (one
+   * UPDATE), due for the sweeper. No claim transaction either way.
+   */
+  #sendLeased(rows: ClaimedDelivery[], webhooks: WebhookRecord[]): void {
+    const byId = new Map(webhooks.map((w) => [w.id, w]));
+    const nowMs = this.#clock.now().getTime();
+    const back: ClaimedDelivery[] = [];
+    for (const row of rows) {
+      const webhook = byId.get(row.webhookId);
+      if (this.#stopping || !webhook) back.push(row);
+      else if (!this.#held.has(row.webhookId) && this.#limiter.tryAcquire(row.webhookId, nowMs)) {
+        this.#wakeAfterPause(row.webhookId, nowMs);
+        this.#start(row, webhook);
+      } else if (this.#limiter.free > 0 && !this.#limiter.isPaused(row.webhookId, nowMs) && this.#heldRoom(row.webhookId) > 0) {
+        this.#hold(row.webhookId).push({ row, webhook, heldAtMs: nowMs });
+      } else {
+        back.push(row);
+        if (this.#limiter.free === 0) this.#waitingForCapacity = true;
+        else this.#waiting.add(row.webhookId);
+      }
+    }
+    for (const webhookId of new Set(rows.map((r) => r.webhookId))) if (this.#held.has(webhookId)) this.#startHeld(webhookId);
+    if (back.length > 0) void this.#release(back);
   }
 
   #serialised<T>(work: () => Promise<T>): Promise<T> {
@@ -555,10 +593,15 @@ export class DeliveryEngine implements WebhookEngine {
       if (keep.length) this.#held.set(webhookId, keep);
       else this.#held.delete(webhookId);
     }
-    if (back.length === 0) return Promise.resolve();
+    return this.#release(back.map((h) => h.row));
+  }
+
+  /** Unleases claimed rows we will not send now: due at once, for a sweep (ours or another process's). */
+  #release(rows: ClaimedDelivery[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
     const now = this.#clock.now();
     return this.#track(
-      this.#db(() => releaseLeases(this.#sequelize, back.map((h) => h.row.id), back.map((h) => h.row.leaseOwner), now)).then(
+      this.#db(() => releaseLeases(this.#sequelize, rows.map((r) => r.id), rows.map((r) => r.leaseOwner), now)).then(
         () => {
           if (!this.#stopping) this.wake();
         },

@@ -1,6 +1,7 @@
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { HookPayload } from '../hooks.js';
-import { insertDeliveries } from './db/deliveries.js';
+import { randomBytes } from 'node:crypto';
+import { insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
 import { listActiveWebhooks, type WebhookRecord } from './db/webhook-store.js';
 import { planDeliveries } from './fanout.js';
 import type { Clock } from './sender.js';
@@ -9,12 +10,20 @@ import type { Clock } from './sender.js';
 export interface CommittedRow {
   deliveryId: string;
   webhookId: number;
+  /** The row as inserted already leased (see OutboxOptions.leaseMs): it is sent without a claim. */
+  claimed?: ClaimedDelivery;
 }
 
 export interface OutboxOptions {
   sequelize: Sequelize;
   clock: Clock;
   publicUrl?: string;
+  /**
+   * Insert the rows already leased for this long, so that their first attempts need no claim
+   * transaction (MySQL with consecutive insert ids only). Whoever is told of them must send them
+   * or hand them back; a crash leaves them due when the lease ends.
+   */
+  leaseMs?: number;
   /** Runs a database operation of the plugin's own (not inside the chat's transaction) through its gate. */
   db: <T>(work: () => Promise<T>) => Promise<T>;
   /** Told of every event's rows once they are committed (or at once when there is no transaction). */
@@ -27,6 +36,9 @@ export interface OutboxOptions {
  */
 export class Outbox {
   readonly #options: OutboxOptions;
+  readonly #leaseOwner = `outbox-${process.pid}-${randomBytes(4).toString('hex')}`;
+  #leaseSeq = 0;
+  #leasingChecked: Promise<boolean> | null = null;
 
   constructor(options: OutboxOptions) {
     this.#options = options;
@@ -39,23 +51,44 @@ export class Outbox {
     const plan = async () => planDeliveries(payload, await this.webhooks(transaction), { now, ...(publicUrl ? { publicUrl } : {}) });
     let planned = await plan();
     if (planned.rows.length === 0) return;
+    const lease = (await this.#leasing(transaction)) ? { owner: `${this.#leaseOwner}.${++this.#leaseSeq}`, until: new Date(now.getTime() + this.#options.leaseMs!) } : undefined;
     // The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate.
-    const insert = (rows: typeof planned.rows) =>
-      transaction ? insertDeliveries(sequelize, rows, transaction) : this.#options.db(() => insertDeliveries(sequelize, rows));
+    const insert = (rows: typeof planned.rows) => {
+      const leased = lease ? rows.map((r) => ({ ...r, lease })) : rows;
+      return transaction ? insertDeliveries(sequelize, leased, transaction) : this.#options.db(() => insertDeliveries(sequelize, leased));
+    };
+    let firstId: number | null;
     try {
-      await insert(planned.rows);
+      firstId = await insert(planned.rows);
     } catch (err) {
       // A webhook deleted by another process since the list was read. Only the statement failed
       // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
       if (!(err instanceof ForeignKeyConstraintError)) throw err;
       planned = await plan();
-      await insert(planned.rows);
+      firstId = await insert(planned.rows);
     }
-    const rows = planned.rows.map((r) => ({ deliveryId: r.deliveryId, webhookId: r.webhookId }));
+    const rows: CommittedRow[] = planned.rows.map((r, i) => ({
+      deliveryId: r.deliveryId,
+      webhookId: r.webhookId,
+      // Inserted leased, with known ids: the first attempt is sent as it stands, no claim needed.
+      ...(lease && firstId !== null
+        ? { claimed: { id: firstId + i, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body, isTest: false, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: lease.owner } }
+        : {}),
+    }));
     const webhooks = planned.webhooks;
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#options.committed(rows, webhooks));
     else this.#options.committed(rows, webhooks);
+  }
+
+  /** Whether rows are inserted leased: asked of the database once (on the chat's connection, as the webhooks are). */
+  #leasing(transaction?: Transaction): Promise<boolean> {
+    if (!this.#options.leaseMs) return Promise.resolve(false);
+    this.#leasingChecked ??= insertIdsAreConsecutive(this.#options.sequelize, transaction).catch(() => {
+      this.#leasingChecked = null;
+      return false;
+    });
+    return this.#leasingChecked;
   }
 
   /**

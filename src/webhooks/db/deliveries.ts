@@ -71,8 +71,8 @@ const engineTransaction = { retryDeadlocks: false };
  * Values are bound, not spliced into the SQL (on MySQL a prepared statement per row count and
  * connection): the bodies are sent as they are, with no escaping or scanning of kilobytes of text.
  */
-export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<number | null> {
+  if (rows.length === 0) return null;
   const bind: unknown[] = [];
   const tuples: string[] = [];
   for (const r of rows) {
@@ -97,7 +97,21 @@ export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewD
       { type: QueryTypes.INSERT, bind, ...(transaction ? { transaction } : {}) },
     );
   // Inside the caller's transaction the write must not queue behind ours (that transaction may hold the lock).
-  await (transaction ? insert() : exclusiveWrite(sequelize, insert));
+  const result: unknown = await (transaction ? insert() : exclusiveWrite(sequelize, insert));
+  // MySQL answers [first insert id, rows]; the ids of one multi-row insert are consecutive (see below).
+  const first = Array.isArray(result) ? Number(result[0]) : Number.NaN;
+  return isMysql(sequelize) && Number.isSafeInteger(first) && first > 0 ? first : null;
+}
+
+/**
+ * Whether the rows of one multi-row INSERT get consecutive ids, so that they are known without
+ * reading them back: InnoDB's innodb_autoinc_lock_mode 0 or 1 (MariaDB's default) guarantees it
+ * for inserts whose row count is known; 2 (MySQL 8's default) does not. Never assumed on SQLite.
+ */
+export async function insertIdsAreConsecutive(sequelize: Sequelize, transaction?: Transaction): Promise<boolean> {
+  if (!isMysql(sequelize)) return false;
+  const [row] = await sequelize.query<{ mode: unknown }>('SELECT @@innodb_autoinc_lock_mode AS mode', { type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) });
+  return Number(row?.mode) <= 1;
 }
 
 /** Inserts one row already claimed by `row.lease` (a test delivery sent at once) and returns it as claimed. */

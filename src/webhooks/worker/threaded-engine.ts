@@ -4,8 +4,10 @@ import type { Config } from '../../config.js';
 import { subscribableEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
-import type { AttemptResult, WebhookEngine } from '../engine.js';
-import { Outbox } from '../outbox.js';
+import { releaseLeases } from '../db/deliveries.js';
+import type { WebhookRecord } from '../db/webhook-store.js';
+import { leaseMsFor, type AttemptResult, type WebhookEngine } from '../engine.js';
+import { Outbox, type CommittedRow } from '../outbox.js';
 import { systemClock } from '../sender.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
@@ -57,8 +59,10 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
       sequelize,
       clock: systemClock,
       ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
+      // Rows are inserted leased: the worker sends them without a claim transaction.
+      leaseMs: leaseMsFor(config),
       db: (work) => work(),
-      committed: (rows, webhooks) => this.#post({ type: 'committed', rows, webhooks }),
+      committed: (rows, webhooks) => this.#committed(rows, webhooks),
     });
   }
 
@@ -182,6 +186,16 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
       this.#ready.catch((err: unknown) => this.#logger.error({ err }, 'the delivery worker could not be started again'));
     }, this.#options.restartDelayMs ?? 1000);
     this.#restartTimer.unref();
+  }
+
+  #committed(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
+    if (this.#worker) return this.#post({ type: 'committed', rows, webhooks });
+    // No worker right now: unlease the rows so that the next worker's first sweep takes them at once.
+    const leased = rows.flatMap((r) => (r.claimed ? [r.claimed] : []));
+    if (leased.length === 0) return;
+    releaseLeases(this.#options.sequelize, leased.map((r) => r.id), leased.map((r) => r.leaseOwner), new Date()).catch((err: unknown) =>
+      this.#logger.error({ err }, 'unleasing deliveries for a missing delivery worker failed; they are due when their leases end'),
+    );
   }
 
   #post(message: ToWorker): void {

@@ -71,3 +71,62 @@ describe.each(dialects)('claiming ahead for a backlog on %s', (dialect) => {
     }
   });
 });
+
+/**
+ * On MariaDB the outbox inserts each event's rows already leased (their ids are consecutive), so a
+ * first attempt costs no claim transaction; rows the engine cannot send or hold go back unleased.
+ */
+describe('first attempts without a claim on MariaDB', () => {
+  let h: Harness;
+  let receiver: Receiver;
+  const claims: string[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness('mysql', { WEBHOOK_CONCURRENCY_PER_WEBHOOK: '1', WEBHOOK_TIMEOUT_MS: '5000' });
+    (h.sequelize as unknown as { options: { logging: unknown } }).options.logging = (sql: string) => {
+      if (/FOR UPDATE SKIP LOCKED/.test(sql)) claims.push(sql);
+    };
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  it('sends a committed event’s deliveries with no claim transaction', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    claims.length = 0;
+    await h.sequelize.transaction((transaction) => h.emitMessage('no claim needed', transaction));
+    const [request] = await receiver.waitFor(1);
+    await h.engine.idle();
+    expect(request!.json()).toMatchObject({ data: { content: 'no claim needed' } });
+    expect(claims).toEqual([]);
+    expect((await h.deliveries(webhookId)).map((d) => [d.status, d.attempt_number, d.lease_owner])).toEqual([['delivered', 1, null]]);
+    await h.setActive(webhookId, false);
+  });
+
+  it('holds what fits behind a busy webhook, hands the rest back, and still sends each row once', async () => {
+    const slow = await startReceiver(() => ({ delayMs: 150 }));
+    try {
+      const webhookId = await h.createWebhook({ url: slow.url });
+      // One slot and four held: of ten events at once, five go back to the table, unleased.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => h.sequelize.transaction((transaction) => h.emitMessage(`burst ${i}`, transaction))));
+      // Every row was inserted leased: an unleased pending row is one the engine handed back.
+      let handedBack = 0;
+      for (let i = 0; i < 50 && handedBack === 0; i++) {
+        handedBack = (await h.deliveries(webhookId)).filter((d) => d.status === 'pending' && d.lease_owner === null).length;
+        if (handedBack === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(handedBack).toBeGreaterThanOrEqual(1);
+      for (let i = 0; i < 40 && slow.requests.length < 10; i++) {
+        await h.engine.sweepOnce();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await h.engine.idle();
+      expect(slow.requests.map((r) => r.json<{ data: { content: string } }>().data.content).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `burst ${i}`).sort());
+      expect((await h.deliveries(webhookId)).map((d) => d.status)).toEqual(Array(10).fill('delivered'));
+    } finally {
+      await slow.close();
+    }
+  });
+});
