@@ -126,7 +126,7 @@ const RECORD_BATCH = 64;
 /** Most deliveries one first-attempt claim names. */
 const FIRST_ATTEMPT_CLAIM = 500;
 /** Rows claimed ahead per webhook whose slots are all taken, as a multiple of WEBHOOK_CONCURRENCY_PER_WEBHOOK. */
-const CLAIM_AHEAD_FACTOR = 4;
+const CLAIM_AHEAD_FACTOR = 16;
 /** How long a row claimed ahead may wait for a slot before it is handed back to the table. */
 const CLAIM_AHEAD_MAX_MS = 2000;
 
@@ -537,13 +537,13 @@ export class DeliveryEngine implements WebhookEngine {
   }
 
   /**
-   * Starts one claimed row whose slots are taken. The webhook's slot frees when its HTTP exchange
-   * ends (its next POST need not wait for our database write); the slot in the total is held until
-   * the attempt is recorded, which bounds the attempts waiting to be written.
+   * Starts one claimed row whose slots are taken. Its slots free when its HTTP exchange ends (the
+   * next POST need not wait for our database write); it counts against the attempts waiting to be
+   * written until it is recorded.
    */
   #start(row: ClaimedDelivery, webhook: WebhookRecord): void {
     const attempt = this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
-    this.#track(attempt.finally(() => this.#releaseTotalSlot()));
+    this.#track(attempt.finally(() => this.#attemptRecorded()));
   }
 
   #hold(webhookId: number): HeldRow[] {
@@ -577,6 +577,8 @@ export class DeliveryEngine implements WebhookEngine {
       this.#start(row, webhook);
       started++;
     }
+    // Every slot in the total taken (attempts waiting to be recorded): the next one to free starts these.
+    if (queue.length > 0 && this.#limiter.free === 0) this.#waitingForCapacity = true;
     if (queue.length === 0) this.#held.delete(webhookId);
     if (queue.length <= this.#heldCap / 2 && this.#waiting.delete(webhookId)) this.wake();
     return started;
@@ -684,20 +686,26 @@ export class DeliveryEngine implements WebhookEngine {
     return { ...common, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay), deliveredAt: null };
   }
 
-  /** Frees a webhook's slot; if rows were left waiting for it, sweeps now instead of at the next cron tick. */
+  /**
+   * The attempt's HTTP exchange is over: its webhook's slot and its slot in the total free. Held
+   * rows of the webhook start first; rows left in the table for it (or for any slot) get a sweep.
+   */
   #releaseWebhookSlot(webhookId: number): void {
-    this.#limiter.releaseKey(webhookId);
-    if (this.#held.has(webhookId)) {
-      this.#startHeld(webhookId);
-      return;
-    }
-    if (this.#waiting.delete(webhookId)) this.wake();
+    this.#limiter.sent(webhookId);
+    if (this.#held.has(webhookId)) this.#startHeld(webhookId);
+    else if (this.#waiting.delete(webhookId)) this.wake();
+    this.#capacityFreed();
   }
 
-  /** Frees a slot in the total; if rows were left waiting for one, sweeps now. */
-  #releaseTotalSlot(): void {
-    this.#limiter.releaseTotal();
-    if (!this.#waitingForCapacity) return;
+  /** The attempt is written: it no longer counts against the unrecorded attempts allowed. */
+  #attemptRecorded(): void {
+    this.#limiter.recorded();
+    this.#capacityFreed();
+  }
+
+  /** If rows were left waiting because every slot was taken, sweeps now. */
+  #capacityFreed(): void {
+    if (!this.#waitingForCapacity || this.#limiter.free === 0) return;
     this.#waitingForCapacity = false;
     this.wake();
   }

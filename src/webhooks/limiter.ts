@@ -1,10 +1,13 @@
 /**
- * In-process concurrency caps for attempts: at most `total` in flight, at most `perKey` to one
- * webhook, and none to a webhook that asked us to pause (429, X-RateLimit-Remaining: 0). A hanging
- * endpoint fills only its own slots, never everyone's.
+ * In-process concurrency caps for attempts: at most `total` HTTP exchanges in flight, at most
+ * `perKey` to one webhook, none to a webhook that asked us to pause (429, X-RateLimit-Remaining: 0),
+ * and at most `maxUnrecorded` attempts sent but not yet written to the database (each may hold a
+ * 64 KiB answer). A hanging endpoint fills only its own slots, never everyone's; a slow database
+ * slows sending only once that many attempts wait to be written.
  */
 export class AttemptLimiter {
   #inFlight = 0;
+  #unrecorded = 0;
   readonly #perKey = new Map<number, number>();
   readonly #pausedUntil = new Map<number, number>();
   /** What a webhook's receiver said of its rate-limit window: requests left, and when it resets. */
@@ -13,21 +16,23 @@ export class AttemptLimiter {
   constructor(
     readonly total: number,
     readonly perKey: number,
+    readonly maxUnrecorded: number = total * 4,
   ) {}
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** Slots left in all. */
+  /** Attempts that may start now, in all. */
   get free(): number {
-    return Math.max(0, this.total - this.#inFlight);
+    return Math.max(0, Math.min(this.total - this.#inFlight, this.maxUnrecorded - this.#unrecorded));
   }
 
   /** Takes a slot for `key`; false when the total or the key's cap is reached or the key is paused. */
   tryAcquire(key: number, nowMs: number): boolean {
-    if (this.#inFlight >= this.total || !this.accepts(key, nowMs)) return false;
+    if (this.free === 0 || !this.accepts(key, nowMs)) return false;
     this.#inFlight++;
+    this.#unrecorded++;
     this.#perKey.set(key, (this.#perKey.get(key) ?? 0) + 1);
     this.#spend(key, nowMs);
     return true;
@@ -64,21 +69,23 @@ export class AttemptLimiter {
     if (budget.remaining <= 0) this.pause(key, budget.resetAtMs);
   }
 
-  /** Frees both the key's slot and the slot in the total. */
+  /** Gives back a slot whose attempt never started. */
   release(key: number): void {
-    this.releaseKey(key);
-    this.releaseTotal();
+    this.sent(key);
+    this.recorded();
   }
 
-  /** Frees only the key's slot (its request is over); the slot in the total stays taken until releaseTotal(). */
-  releaseKey(key: number): void {
+  /** The HTTP exchange is over: frees the key's slot and the slot in the total; the attempt still counts as unrecorded. */
+  sent(key: number): void {
     const n = (this.#perKey.get(key) ?? 1) - 1;
     if (n > 0) this.#perKey.set(key, n);
     else this.#perKey.delete(key);
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
   }
 
-  releaseTotal(): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
+  /** The attempt is written to the database (or given up). */
+  recorded(): void {
+    this.#unrecorded = Math.max(0, this.#unrecorded - 1);
   }
 
   /** Whether `key` has a free slot and is not paused (ignores the total). */

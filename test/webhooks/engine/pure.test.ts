@@ -77,6 +77,23 @@ describe('AttemptLimiter', () => {
     expect(l.inFlight).toBe(3);
   });
 
+  it('frees HTTP slots when a request ends, but stops starting attempts once too many wait to be written', () => {
+    const l = new AttemptLimiter(2, 2, 3);
+    expect([l.tryAcquire(1, 0), l.tryAcquire(1, 0)]).toEqual([true, true]);
+    l.sent(1);
+    l.sent(1);
+    // Both requests are over: their slots are free though neither attempt is recorded yet...
+    expect(l.inFlight).toBe(0);
+    expect(l.tryAcquire(1, 0)).toBe(true);
+    // ...until three attempts wait to be written.
+    l.sent(1);
+    expect(l.free).toBe(0);
+    expect(l.tryAcquire(2, 0)).toBe(false);
+    l.recorded();
+    expect(l.free).toBe(1);
+    expect(l.tryAcquire(2, 0)).toBe(true);
+  });
+
   it('pauses a webhook until the given time', () => {
     const l = new AttemptLimiter(10, 10);
     l.pause(5, 1000);
