@@ -13,6 +13,7 @@ import {
   claimDeliveries,
   completeAttempts,
   insertClaimedDelivery,
+  insertIdsAreConsecutive,
   releaseLeases,
   requeueDelivery,
   requeueFailed,
@@ -29,7 +30,9 @@ import {
   recordWebhookSuccess,
   type WebhookRecord,
 } from './db/webhook-store.js';
+import { fanOutEvents } from './db/events.js';
 import { buildEnvelope } from './envelope.js';
+import { planDeliveries } from './fanout.js';
 import { GroupCommit } from './group-commit.js';
 import { renderBody } from './formats/index.js';
 import { healthVerdict } from './health.js';
@@ -123,6 +126,8 @@ export function leaseMsFor(config: Pick<Config, 'WEBHOOK_LEASE_MS' | 'WEBHOOK_TI
 
 /** Most attempts one recording transaction writes (each may carry a 64 KiB response body). */
 const RECORD_BATCH = 64;
+/** Most events one fan-out transaction takes. */
+const FAN_OUT_BATCH = 200;
 /** Most deliveries one first-attempt claim names. */
 const FIRST_ATTEMPT_CLAIM = 500;
 /** Rows claimed ahead per webhook whose slots are all taken, as a multiple of WEBHOOK_CONCURRENCY_PER_WEBHOOK. */
@@ -184,6 +189,10 @@ export class DeliveryEngine implements WebhookEngine {
   /** Deliveries of committed events waiting for their first claim (see #sendSoon). */
   #soon: { ids: string[]; webhooks: Map<number, WebhookRecord> } = { ids: [], webhooks: new Map() };
   #soonRunning = false;
+  /** Committed events waiting for their fan-out (see dispatchEvents). */
+  #eventIds: number[] = [];
+  #fanningOut = false;
+  #consecutiveIds: Promise<boolean> | null = null;
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -279,13 +288,6 @@ export class DeliveryEngine implements WebhookEngine {
     return count;
   }
 
-  /**
-   * Starts the first attempts of deliveries another outbox writer committed (the chat's thread,
-   * when this engine runs in a worker). Rows it cannot take now stay due for the sweeper.
-   */
-  dispatchCommitted(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
-    this.#sendSoon(rows, webhooks);
-  }
 
   /** Starts a sweep now, or right after the one running (e.g. after a webhook is enabled again). */
   wake(): void {
@@ -317,7 +319,53 @@ export class DeliveryEngine implements WebhookEngine {
    * Resolves once they are started (not finished: see idle()); answers how many were started.
    */
   sweepOnce(): Promise<number> {
-    return this.#serialised(() => this.#sweep());
+    return this.#serialised(async () => {
+      // Events another process (or a delivery worker that died) left in the event outbox.
+      for (;;) {
+        if (this.#stopping || (await this.#fanOut(null)) < FAN_OUT_BATCH) break;
+      }
+      return this.#sweep();
+    });
+  }
+
+  /**
+   * Fans out events the chat's thread committed to the event outbox (thread mode) and sends their
+   * deliveries. One fan-out runs at a time: the events committed meanwhile go in the next one.
+   */
+  dispatchEvents(eventIds: number[]): void {
+    if (this.#stopping) return;
+    this.#eventIds.push(...eventIds);
+    if (this.#fanningOut) return;
+    this.#fanningOut = true;
+    const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      try {
+        while (this.#eventIds.length > 0 && !this.#stopping) await this.#fanOut(this.#eventIds.splice(0, FAN_OUT_BATCH));
+      } finally {
+        this.#fanningOut = false;
+      }
+    });
+    this.#track(
+      run.catch((err: unknown) => {
+        // The events are still in the table: the next sweep fans them out.
+        this.#eventIds = [];
+        this.#sweepFailed(err, 'fanning out webhook events failed');
+      }),
+    );
+  }
+
+  /** One fan-out transaction (these events, or the oldest left behind); answers how many events it took. */
+  async #fanOut(ids: number[] | null): Promise<number> {
+    const now = this.#clock.now();
+    this.#consecutiveIds ??= insertIdsAreConsecutive(this.#sequelize).catch(() => false);
+    const lease = (await this.#consecutiveIds) ? { owner: this.#newLeaseOwner(), until: new Date(now.getTime() + this.#leaseMs) } : null;
+    const result = await this.#db(() => fanOutEvents(this.#sequelize, {
+      ...(ids ? { ids } : {}),
+      limit: ids?.length ?? FAN_OUT_BATCH,
+      plan: (payload, webhooks) => planDeliveries(payload, webhooks, { now, ...this.#renderOptions() }).rows,
+      lease,
+    }));
+    if (result.rows.length > 0) this.#sendSoon(result.rows, result.webhooks);
+    return result.events;
   }
 
   /** Resolves when no attempt, claim or sweep is in progress. */

@@ -1,7 +1,9 @@
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { HookPayload } from '../hooks.js';
 import { randomBytes } from 'node:crypto';
+import { writeTransaction } from '../db/write-queue.js';
 import { insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
+import { insertEvent } from './db/events.js';
 import { listActiveWebhooks, type WebhookRecord } from './db/webhook-store.js';
 import { planDeliveries } from './fanout.js';
 import type { Clock } from './sender.js';
@@ -106,5 +108,28 @@ export class Outbox {
     // Either way a chat event's read never queues behind the engine's own database work.
     if (transaction) return listActiveWebhooks(sequelize, sequelize.getDialect() === 'sqlite' ? undefined : transaction);
     return this.#options.db(() => listActiveWebhooks(sequelize));
+  }
+}
+
+/**
+ * The event outbox (thread mode): one row per chat event in the chat's transaction, whatever the
+ * number of webhooks; no webhook read, no bodies rendered on the chat's thread. The delivery
+ * worker fans the event out after the commit (or, if it was not told, at its next sweep).
+ */
+export class EventOutbox {
+  constructor(
+    private readonly sequelize: Sequelize,
+    /** Told of each event once committed. */
+    private readonly committed: (eventIds: number[]) => void,
+  ) {}
+
+  async enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
+    if (!transaction) {
+      const id = await writeTransaction(this.sequelize, (t) => insertEvent(this.sequelize, payload, t));
+      this.committed([id]);
+      return;
+    }
+    const id = await insertEvent(this.sequelize, payload, transaction);
+    transaction.afterCommit(() => this.committed([id]));
   }
 }

@@ -60,8 +60,8 @@ async function main(): Promise<void> {
 
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
-      case 'committed':
-        engine.dispatchCommitted(message.rows, message.webhooks);
+      case 'events':
+        engine.dispatchEvents(message.ids);
         return;
       case 'wake':
         engine.wake();
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     }
   });
   post({ type: 'ready' });
-  // Deliveries left pending by a previous run (or by a worker that died) go out now.
-  engine.wake();
+  // Events and deliveries left by a previous run (or by a worker that died) go out now.
+  engine.sweepOnce().catch((err: unknown) => logger.error({ err }, 'the first webhook sweep failed'));
 }
 
 main().catch((err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));

@@ -1,6 +1,4 @@
 import type { Config } from '../../config.js';
-import type { WebhookRecord } from '../db/webhook-store.js';
-import type { CommittedRow } from '../outbox.js';
 
 /** What the chat's thread gives the delivery worker when it starts it. */
 export interface WorkerInit {
@@ -23,8 +21,8 @@ export interface WorkerCalls {
 }
 
 export type ToWorker =
-  /** The webhooks as the chat's transaction read them: the first attempts need no other read. */
-  | { type: 'committed'; rows: CommittedRow[]; webhooks: WebhookRecord[] }
+  /** Events the chat's thread committed to the event outbox: fan them out and send. */
+  | { type: 'events'; ids: number[] }
   | { type: 'wake' }
   | { type: 'sweeper'; expression: string }
   | { [K in keyof WorkerCalls]: { type: 'call'; id: number; method: K; args: WorkerCalls[K] } }[keyof WorkerCalls];

@@ -4,11 +4,8 @@ import type { Config } from '../../config.js';
 import { subscribableEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
-import { releaseLeases } from '../db/deliveries.js';
-import type { WebhookRecord } from '../db/webhook-store.js';
-import { leaseMsFor, type AttemptResult, type WebhookEngine } from '../engine.js';
-import { Outbox, type CommittedRow } from '../outbox.js';
-import { systemClock } from '../sender.js';
+import type { AttemptResult, WebhookEngine } from '../engine.js';
+import { EventOutbox } from '../outbox.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
 export interface ThreadedEngineOptions {
@@ -29,17 +26,18 @@ export function wantsDeliveryThread(config: Config, sequelize: Sequelize): boole
 }
 
 /**
- * The delivery engine in a worker thread. The chat's thread keeps only the outbox: it writes each
- * event's deliveries inside the chat's transaction, exactly as the inline engine does, and after
- * the commit posts their ids to the worker, which claims, sends and records them on an event loop,
- * a CPU priority and database connections of its own. So thousands of POSTs a second do not
- * delay a visitor's message, and a worker that dies loses nothing: its rows are still due in the
- * table, and the worker started in its place sweeps them.
+ * The delivery engine in a worker thread. The chat's thread keeps only the event outbox: each chat
+ * event is one small row written inside the chat's transaction (no webhook read, no bodies, however
+ * many webhooks there are), and after the commit its id is posted to the worker. The worker fans it
+ * out into delivery rows, then claims, sends and records on an event loop, a CPU priority and
+ * database connections of its own. So thousands of POSTs a second do not delay a visitor's message,
+ * and a worker that dies loses nothing: events and rows wait in the tables, and the worker started
+ * in its place sweeps them.
  */
 export class ThreadedDeliveryEngine implements WebhookEngine {
   readonly #options: ThreadedEngineOptions;
   readonly #logger: Logger;
-  readonly #outbox: Outbox;
+  readonly #outbox: EventOutbox;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   #worker: Worker | null = null;
@@ -54,16 +52,9 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   constructor(options: ThreadedEngineOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    const { sequelize, config } = options;
-    this.#outbox = new Outbox({
-      sequelize,
-      clock: systemClock,
-      ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}),
-      // Rows are inserted leased: the worker sends them without a claim transaction.
-      leaseMs: leaseMsFor(config),
-      db: (work) => work(),
-      committed: (rows, webhooks) => this.#committed(rows, webhooks),
-    });
+    // One small row per event in the chat's transaction; the worker fans it out after the commit.
+    // While no worker runs the events simply wait in the table: the next worker's first sweep takes them.
+    this.#outbox = new EventOutbox(options.sequelize, (ids) => this.#post({ type: 'events', ids }));
   }
 
   /** Starts the worker; resolves once it is connected to the database and listening. */
@@ -188,18 +179,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     this.#restartTimer.unref();
   }
 
-  #committed(rows: CommittedRow[], webhooks: WebhookRecord[]): void {
-    if (this.#worker) return this.#post({ type: 'committed', rows, webhooks });
-    // No worker right now: unlease the rows so that the next worker's first sweep takes them at once.
-    const leased = rows.flatMap((r) => (r.claimed ? [r.claimed] : []));
-    if (leased.length === 0) return;
-    releaseLeases(this.#options.sequelize, leased.map((r) => r.id), leased.map((r) => r.leaseOwner), new Date()).catch((err: unknown) =>
-      this.#logger.error({ err }, 'unleasing deliveries for a missing delivery worker failed; they are due when their leases end'),
-    );
-  }
-
   #post(message: ToWorker): void {
-    // While no worker runs, committed rows simply stay due: the next worker's first sweep takes them.
     this.#worker?.postMessage(message);
   }
 

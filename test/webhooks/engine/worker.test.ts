@@ -1,4 +1,5 @@
 import { threadId } from 'node:worker_threads';
+import { QueryTypes } from 'sequelize';
 import { writeTransaction } from '../../../src/db/write-queue.js';
 import { HookBus } from '../../../src/hooks.js';
 import { createLogger } from '../../../src/logger.js';
@@ -52,6 +53,36 @@ describe('the delivery engine in a worker thread (MariaDB)', () => {
     expect(verifyWebhook(request!.body, request!.headers, SECRET)).toBe(true);
     await engine.idle();
     expect((await h.deliveries(id)).map((d) => [d.status, d.attempt_number])).toEqual([['delivered', 1]]);
+  });
+
+  it('writes one event row in the chat’s transaction, however many webhooks; the worker fans it out', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await h.createWebhook({ url: `${receiver.url}?n=${i}`, events: ['message.received'] }));
+    const inside = await writeTransaction(h.sequelize, async (transaction) => {
+      await hooks.emit('message.received', messageData('fan me out'), { transaction });
+      const count = async (sql: string) => Number((await h.sequelize.query<{ n: unknown }>(sql, { type: QueryTypes.SELECT, transaction }))[0]!.n);
+      return {
+        events: await count('SELECT COUNT(*) AS n FROM webhook_events'),
+        deliveries: await count(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id IN (${ids.join(', ')})`),
+      };
+    });
+    expect(inside).toEqual({ events: 1, deliveries: 0 });
+    const requests = await receiver.waitFor(3);
+    expect(requests.map((r) => r.path).sort()).toEqual(['/hook?n=0', '/hook?n=1', '/hook?n=2']);
+    await engine.idle();
+    // Fanned out and gone: the table holds only events not yet fanned out.
+    expect(await h.sequelize.query('SELECT id FROM webhook_events', { type: QueryTypes.SELECT })).toEqual([]);
+
+    // A rolled-back chat transaction leaves no event and sends nothing.
+    receiver.clear();
+    await expect(writeTransaction(h.sequelize, async (transaction) => {
+      await hooks.emit('message.received', messageData('never'), { transaction });
+      throw new Error('the chat failed after emitting');
+    })).rejects.toThrow('the chat failed after emitting');
+    await engine.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.requests).toEqual([]);
+    expect(await h.sequelize.query('SELECT id FROM webhook_events', { type: QueryTypes.SELECT })).toEqual([]);
   });
 
   it('answers the API’s calls: test send, redeliver, recover', async () => {
