@@ -2,7 +2,7 @@ import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'seq
 import type { HookPayload } from '../hooks.js';
 import { randomBytes } from 'node:crypto';
 import { writeTransaction } from '../db/write-queue.js';
-import { insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
+import { committedRows, insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
 import { insertEvent } from './db/events.js';
 import { listActiveWebhooks, type WebhookRecord } from './db/webhook-store.js';
 import { planDeliveries } from './fanout.js';
@@ -69,14 +69,8 @@ export class Outbox {
       planned = await plan();
       firstId = await insert(planned.rows);
     }
-    const rows: CommittedRow[] = planned.rows.map((r, i) => ({
-      deliveryId: r.deliveryId,
-      webhookId: r.webhookId,
-      // Inserted leased, with known ids: the first attempt is sent as it stands, no claim needed.
-      ...(lease && firstId !== null
-        ? { claimed: { id: firstId + i, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body, isTest: false, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: lease.owner } }
-        : {}),
-    }));
+    // Inserted leased, with known ids: the first attempts are sent as they stand, no claim needed.
+    const rows: CommittedRow[] = committedRows(planned.rows, firstId, lease);
     const webhooks = planned.webhooks;
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#options.committed(rows, webhooks));

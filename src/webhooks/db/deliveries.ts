@@ -114,6 +114,30 @@ export async function insertIdsAreConsecutive(sequelize: Sequelize, transaction?
   return Number(row?.mode) <= 1;
 }
 
+/**
+ * The rows of one insertDeliveries() call as the engine sends them: ids counted from the first
+ * insert id when the rows were inserted leased (see insertIdsAreConsecutive), else only their ids
+ * (a claim must take them).
+ */
+export function committedRows(
+  rows: readonly NewDelivery[],
+  firstId: number | null,
+  lease: { owner: string } | null | undefined,
+): { deliveryId: string; webhookId: number; claimed?: ClaimedDelivery }[] {
+  return rows.map((r, i) => ({
+    deliveryId: r.deliveryId,
+    webhookId: r.webhookId,
+    ...(lease && firstId !== null
+      ? {
+          claimed: {
+            id: firstId + i, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body,
+            isTest: r.isTest, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: lease.owner,
+          },
+        }
+      : {}),
+  }));
+}
+
 /** Inserts one row already claimed by `row.lease` (a test delivery sent at once) and returns it as claimed. */
 export async function insertClaimedDelivery(sequelize: Sequelize, row: NewDelivery & { lease: { owner: string; until: Date } }): Promise<ClaimedDelivery> {
   await insertDeliveries(sequelize, [row]);

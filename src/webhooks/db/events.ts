@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { ChatEventName } from '../../events.js';
 import type { HookPayload } from '../../hooks.js';
 import { writeTransaction } from '../../db/write-queue.js';
-import { insertDeliveries, type ClaimedDelivery, type NewDelivery } from './deliveries.js';
+import { committedRows, insertDeliveries, type ClaimedDelivery, type NewDelivery } from './deliveries.js';
 import { listActiveWebhooks, type WebhookRecord } from './webhook-store.js';
 import { parseDate, parseIntOr, sqlDate } from './values.js';
 
@@ -74,13 +74,7 @@ export async function fanOutEvents(sequelize: Sequelize, options: FanOutOptions)
       transaction,
       replacements: { ids: events.map((e) => parseIntOr(e.id, 0)) },
     });
-    const rows = planned.map((r, i) => ({
-      deliveryId: r.deliveryId,
-      webhookId: r.webhookId,
-      ...(leased && firstId !== null
-        ? { claimed: { id: firstId + i, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body, isTest: false, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: leased.owner } }
-        : {}),
-    }));
+    const rows = committedRows(planned, firstId, leased);
     const used = new Set(planned.map((r) => r.webhookId));
     return { events: events.length, rows, webhooks: webhooks.filter((w) => used.has(w.id)) };
   }, { retryDeadlocks: false });
