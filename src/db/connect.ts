@@ -36,7 +36,9 @@ export async function connectDatabase(database: Config['DATABASE_URL'], options:
       ...common,
       dialect: 'mysql',
       pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000, acquire: 10_000 },
-      dialectOptions: { connectTimeout: 5_000, charset: 'utf8mb4' },
+      // maxPreparedStatements: each connection keeps at most 64 (the outbox's insert is one statement
+      // per row count); the server's max_prepared_stmt_count (16,382) is shared by every connection.
+      dialectOptions: { connectTimeout: 5_000, charset: 'utf8mb4', maxPreparedStatements: 64 },
     });
     // Every transaction of ours runs READ COMMITTED (see writeTransaction): set once per
     // connection rather than with a SET TRANSACTION round trip before each one.

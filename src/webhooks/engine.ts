@@ -308,7 +308,8 @@ export class DeliveryEngine implements WebhookEngine {
     this.#retryTimer = setTimeout(() => {
       this.#timers.delete(this.#retryTimer!);
       this.#retryTimer = null;
-      this.wake();
+      // The whole sweep: a failed fan-out's events are in the event table, not among the due rows.
+      this.sweepOnce().catch((e: unknown) => this.#sweepFailed(e, 'webhook sweep failed'));
     }, 1000);
     this.#retryTimer.unref();
     this.#timers.add(this.#retryTimer);
@@ -319,13 +320,20 @@ export class DeliveryEngine implements WebhookEngine {
    * Resolves once they are started (not finished: see idle()); answers how many were started.
    */
   sweepOnce(): Promise<number> {
-    return this.#serialised(async () => {
-      // Events another process (or a delivery worker that died) left in the event outbox.
-      for (;;) {
-        if (this.#stopping || (await this.#fanOut(null)) < FAN_OUT_BATCH) break;
-      }
-      return this.#sweep();
-    });
+    return this.#track(
+      this.#serialised(async () => {
+        // Events another process (or a delivery worker that died) left in the event outbox. A failing
+        // fan-out must not keep due rows from going out: it is logged and tried again in a second.
+        try {
+          for (;;) {
+            if (this.#stopping || (await this.#fanOut(null)) < FAN_OUT_BATCH) break;
+          }
+        } catch (err) {
+          this.#sweepFailed(err, 'fanning out webhook events failed');
+        }
+        return this.#sweep();
+      }),
+    );
   }
 
   /**
@@ -356,7 +364,10 @@ export class DeliveryEngine implements WebhookEngine {
   /** One fan-out transaction (these events, or the oldest left behind); answers how many events it took. */
   async #fanOut(ids: number[] | null): Promise<number> {
     const now = this.#clock.now();
-    this.#consecutiveIds ??= insertIdsAreConsecutive(this.#sequelize).catch(() => false);
+    this.#consecutiveIds ??= this.#db(() => insertIdsAreConsecutive(this.#sequelize)).catch(() => {
+      this.#consecutiveIds = null;
+      return false;
+    });
     const lease = (await this.#consecutiveIds) ? { owner: this.#newLeaseOwner(), until: new Date(now.getTime() + this.#leaseMs) } : null;
     const result = await this.#db(() => fanOutEvents(this.#sequelize, {
       ...(ids ? { ids } : {}),
@@ -380,6 +391,8 @@ export class DeliveryEngine implements WebhookEngine {
     for (const off of this.#unsubscribe) off();
     for (const t of this.#timers) clearTimeout(t);
     await this.#sweeper?.stop();
+    // A claim running now finishes (its rows are handed back, see #claimAndStart) before the database may close.
+    await this.#sweepChain.catch(() => {});
     // Rows claimed ahead go back to the table now rather than when their leases run out.
     await this.#handBack([...this.#held.keys()], () => true).catch((err: unknown) => this.#logger.error({ err }, 'handing back held webhook deliveries failed'));
     let timer: NodeJS.Timeout | undefined;
@@ -563,6 +576,12 @@ export class DeliveryEngine implements WebhookEngine {
         for (const webhookId of slots) this.#limiter.release(webhookId);
         throw err;
       }
+    }
+    if (this.#stopping) {
+      // Stopped while the claim ran: nothing new starts; every row goes back to the table, due.
+      for (const webhookId of slots) this.#limiter.release(webhookId);
+      await this.#release(rows);
+      return { claimed: rows.length, seen: result.seen };
     }
     const heldAtMs = this.#clock.now().getTime();
     for (const row of rows) {

@@ -59,18 +59,18 @@ export class Outbox {
       const leased = lease ? rows.map((r) => ({ ...r, lease })) : rows;
       return transaction ? insertDeliveries(sequelize, leased, transaction) : this.#options.db(() => insertDeliveries(sequelize, leased));
     };
-    let firstId: number | null;
+    let ids: number[] | null;
     try {
-      firstId = await insert(planned.rows);
+      ids = await insert(planned.rows);
     } catch (err) {
       // A webhook deleted by another process since the list was read. Only the statement failed
       // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
       if (!(err instanceof ForeignKeyConstraintError)) throw err;
       planned = await plan();
-      firstId = await insert(planned.rows);
+      ids = await insert(planned.rows);
     }
     // Inserted leased, with known ids: the first attempts are sent as they stand, no claim needed.
-    const rows: CommittedRow[] = committedRows(planned.rows, firstId, lease);
+    const rows: CommittedRow[] = committedRows(planned.rows, ids, lease);
     const webhooks = planned.webhooks;
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#options.committed(rows, webhooks));

@@ -71,8 +71,39 @@ const engineTransaction = { retryDeadlocks: false };
  * Values are bound, not spliced into the SQL (on MySQL a prepared statement per row count and
  * connection): the bodies are sent as they are, with no escaping or scanning of kilobytes of text.
  */
-export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<number | null> {
+export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<number[] | null> {
   if (rows.length === 0) return null;
+  const ids: number[] = [];
+  // A fan-out may write thousands of rows: statements stay under MySQL's 65,535 placeholders and
+  // well under max_allowed_packet.
+  for (const chunk of chunks(rows)) {
+    const first = await insertChunk(sequelize, chunk, transaction);
+    if (first === null) return null;
+    for (let i = 0; i < chunk.length; i++) ids.push(first + i);
+  }
+  return ids;
+}
+
+const CHUNK_ROWS = 1000;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+function* chunks(rows: readonly NewDelivery[]): Generator<NewDelivery[]> {
+  let chunk: NewDelivery[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (chunk.length > 0 && (chunk.length >= CHUNK_ROWS || bytes + row.body.length > CHUNK_BYTES)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += row.body.length;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** One multi-row INSERT; on MySQL answers the first row's id (the others follow it, see insertIdsAreConsecutive). */
+async function insertChunk(sequelize: Sequelize, rows: readonly NewDelivery[], transaction?: Transaction): Promise<number | null> {
   const bind: unknown[] = [];
   const tuples: string[] = [];
   for (const r of rows) {
@@ -98,7 +129,7 @@ export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewD
     );
   // Inside the caller's transaction the write must not queue behind ours (that transaction may hold the lock).
   const result: unknown = await (transaction ? insert() : exclusiveWrite(sequelize, insert));
-  // MySQL answers [first insert id, rows]; the ids of one multi-row insert are consecutive (see below).
+  // MySQL answers [first insert id, rows].
   const first = Array.isArray(result) ? Number(result[0]) : Number.NaN;
   return isMysql(sequelize) && Number.isSafeInteger(first) && first > 0 ? first : null;
 }
@@ -110,27 +141,31 @@ export async function insertDeliveries(sequelize: Sequelize, rows: readonly NewD
  */
 export async function insertIdsAreConsecutive(sequelize: Sequelize, transaction?: Transaction): Promise<boolean> {
   if (!isMysql(sequelize)) return false;
-  const [row] = await sequelize.query<{ mode: unknown }>('SELECT @@innodb_autoinc_lock_mode AS mode', { type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) });
-  return Number(row?.mode) <= 1;
+  const [row] = await sequelize.query<{ mode: unknown; step: unknown }>(
+    'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+    { type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) },
+  );
+  // Galera and multi-primary setups step ids by more than one.
+  return Number(row?.mode) <= 1 && Number(row?.step) === 1;
 }
 
 /**
- * The rows of one insertDeliveries() call as the engine sends them: ids counted from the first
- * insert id when the rows were inserted leased (see insertIdsAreConsecutive), else only their ids
- * (a claim must take them).
+ * The rows of one insertDeliveries() call as the engine sends them: with their row ids when they
+ * were inserted leased and the ids are known (see insertIdsAreConsecutive), else only their
+ * delivery ids (a claim must take them).
  */
 export function committedRows(
   rows: readonly NewDelivery[],
-  firstId: number | null,
+  ids: readonly number[] | null,
   lease: { owner: string } | null | undefined,
 ): { deliveryId: string; webhookId: number; claimed?: ClaimedDelivery }[] {
   return rows.map((r, i) => ({
     deliveryId: r.deliveryId,
     webhookId: r.webhookId,
-    ...(lease && firstId !== null
+    ...(lease && ids && ids[i] !== undefined
       ? {
           claimed: {
-            id: firstId + i, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body,
+            id: ids[i]!, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body,
             isTest: r.isTest, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: lease.owner,
           },
         }

@@ -68,14 +68,14 @@ export async function fanOutEvents(sequelize: Sequelize, options: FanOutOptions)
       planned.push(...options.plan(payload, webhooks));
     }
     const leased = options.lease;
-    const firstId = await insertDeliveries(sequelize, leased ? planned.map((r) => ({ ...r, lease: leased })) : planned, transaction);
+    const ids = await insertDeliveries(sequelize, leased ? planned.map((r) => ({ ...r, lease: leased })) : planned, transaction);
     await sequelize.query('DELETE FROM webhook_events WHERE id IN (:ids)', {
       type: QueryTypes.BULKDELETE,
       transaction,
       replacements: { ids: events.map((e) => parseIntOr(e.id, 0)) },
     });
-    const rows = committedRows(planned, firstId, leased);
+    const rows = committedRows(planned, ids, leased);
     const used = new Set(planned.map((r) => r.webhookId));
     return { events: events.length, rows, webhooks: webhooks.filter((w) => used.has(w.id)) };
-  }, { retryDeadlocks: false });
+  });
 }

@@ -70,11 +70,14 @@ async function main(): Promise<void> {
         engine.startSweeper(message.expression);
         return;
       case 'call': {
-        const run = calls[message.method] as (...args: unknown[]) => Promise<unknown>;
-        run(...message.args).then(
-          (value) => post({ type: 'answer', id: message.id, ok: true, value }),
-          (err: unknown) => post({ type: 'answer', id: message.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
-        );
+        const run = calls[message.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+        if (!run) return post({ type: 'answer', id: message.id, ok: false, message: `unknown call ${String(message.method)}` });
+        Promise.resolve()
+          .then(() => run(...message.args))
+          .then(
+            (value) => post({ type: 'answer', id: message.id, ok: true, value }),
+            (err: unknown) => post({ type: 'answer', id: message.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
+          );
       }
     }
   });

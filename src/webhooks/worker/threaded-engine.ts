@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
+import { hasSessionReadCommitted } from '../../db/connect.js';
 import { subscribableEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
@@ -20,9 +21,13 @@ export interface ThreadedEngineOptions {
   restartDelayMs?: number;
 }
 
-/** True when the engine should run in a worker thread (WEBHOOK_WORKER=thread on MySQL/MariaDB). */
+/**
+ * True when the engine should run in a worker thread: WEBHOOK_WORKER=thread on MySQL/MariaDB, with
+ * the Sequelize connectDatabase opened from DATABASE_URL (the worker opens its own from that URL,
+ * so a host's Sequelize, which may point elsewhere or need other options, keeps the inline engine).
+ */
 export function wantsDeliveryThread(config: Config, sequelize: Sequelize): boolean {
-  return config.WEBHOOK_WORKER === 'thread' && config.DATABASE_URL.dialect === 'mysql' && sequelize.getDialect() !== 'sqlite';
+  return config.WEBHOOK_WORKER === 'thread' && config.DATABASE_URL.dialect === 'mysql' && hasSessionReadCommitted(sequelize);
 }
 
 /**
@@ -45,6 +50,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   #callSeq = 0;
   #sweeperExpression: string | null = null;
   #stopping = false;
+  #stopped: Promise<void> | null = null;
   /** A worker has started once: from then on a dead one is replaced. */
   #started = false;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -99,8 +105,12 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   }
 
   /** The worker's engine stops (in-flight attempts finish or are aborted after the grace period), then the thread ends. */
-  async stop(): Promise<void> {
-    if (this.#stopping) return;
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true;
     for (const off of this.#unsubscribe) off();
     if (this.#restartTimer) clearTimeout(this.#restartTimer);

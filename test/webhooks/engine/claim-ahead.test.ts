@@ -105,6 +105,23 @@ describe('first attempts without a claim on MariaDB', () => {
     await h.setActive(webhookId, false);
   });
 
+  it('inserts a fan-out of 6,000 rows (78,000 values, over MySQL’s 65,535) in chunks, and knows every row’s id', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url, isActive: false });
+    const now = new Date();
+    const lease = { owner: 'chunk-test.1', until: new Date(now.getTime() + 60_000) };
+    const rows: NewDelivery[] = Array.from({ length: 6000 }, (_, i) => ({
+      deliveryId: randomUUID(), webhookId, event: 'message.received', body: JSON.stringify({ n: i }), isTest: false, createdAt: now, nextAttemptAt: now, lease,
+    }));
+    const ids = await h.sequelize.transaction((transaction) => insertDeliveries(h.sequelize, rows, transaction));
+    expect(ids).toHaveLength(6000);
+    const stored = await h.sequelize.query<{ id: unknown; delivery_id: string }>('SELECT id, delivery_id FROM webhook_deliveries WHERE webhook_id = :webhookId', {
+      type: QueryTypes.SELECT,
+      replacements: { webhookId },
+    });
+    const byDelivery = new Map(stored.map((r) => [r.delivery_id, Number(r.id)]));
+    expect(rows.every((r, i) => byDelivery.get(r.deliveryId) === ids![i])).toBe(true);
+  });
+
   it('holds what fits behind a busy webhook, hands the rest back, and still sends each row once', async () => {
     const slow = await startReceiver(() => ({ delayMs: 60 }));
     try {
