@@ -110,15 +110,19 @@ interface Table {
   started: number;
 }
 
-/** One sweepOnce() over the due set; the rows it handed back are then parked so the engine does not drain them all. */
+/**
+ * One sweepOnce() over the due set; once the engine is idle (its attempts sent and recorded), rows
+ * it left due are parked so that the next run starts from the same state. Parking while the engine
+ * still records attempts made the two UPDATEs deadlock.
+ */
 async function timeSweep(host: EngineHost, due: number): Promise<{ ms: number; started: number }> {
   await resetDueRows(host.sequelize, due);
   const t0 = performance.now();
   const started = await host.engine.sweepOnce();
   const elapsed = performance.now() - t0;
   if (started === 0) throw new Error('sweepOnce() started nothing with due rows');
-  await parkDueRows(host.sequelize, due);
   await host.engine.idle();
+  await parkDueRows(host.sequelize, due);
   return { ms: elapsed, started };
 }
 

@@ -308,6 +308,8 @@ export async function completeAttempt(sequelize: Sequelize, input: AttemptComple
 export async function completeAttempts(sequelize: Sequelize, inputs: readonly AttemptCompletion[]): Promise<(DeliveryUpdate | null)[]> {
   if (inputs.length === 0) return [];
   const mysql = isMysql(sequelize);
+  // Pure database work (decide() only computes): a deadlock victim runs again rather than leave a
+  // sent attempt unrecorded, to be sent again when its lease ends.
   return writeTransaction(sequelize, async (transaction) => {
     const found = await sequelize.query<Record<string, unknown>>(
       `SELECT id, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
@@ -358,7 +360,7 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
     );
     await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
     return results;
-  }, engineTransaction);
+  }, { retryDeadlocks: true });
 }
 
 /**
