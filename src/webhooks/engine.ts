@@ -119,11 +119,6 @@ const undecryptable: Outcome = {
   message: 'secret cannot be decrypted with the current APP_KEY',
 };
 
-/** A lease must outlive the longest attempt plus its recording, or another process could send the row again. */
-export function leaseMsFor(config: Pick<Config, 'WEBHOOK_LEASE_MS' | 'WEBHOOK_TIMEOUT_MS'>): number {
-  return Math.max(config.WEBHOOK_LEASE_MS, config.WEBHOOK_TIMEOUT_MS + 5000);
-}
-
 /** Most attempts one recording transaction writes (each may carry a 64 KiB response body). */
 const RECORD_BATCH = 64;
 /** Most events one fan-out transaction takes. */
@@ -192,7 +187,6 @@ export class DeliveryEngine implements WebhookEngine {
   /** Committed events waiting for their fan-out (see dispatchEvents). */
   #eventIds: number[] = [];
   #fanningOut = false;
-  #consecutiveIds: Promise<boolean> | null = null;
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -208,12 +202,12 @@ export class DeliveryEngine implements WebhookEngine {
       sequelize: this.#sequelize,
       clock: this.#clock,
       ...this.#renderOptions(),
-      leaseMs: leaseMsFor(options.config),
+      lease: (now) => this.#newLease(now),
       db: (work) => this.#db(work),
       committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
     });
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
-    this.#leaseMs = leaseMsFor(options.config);
+    this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
@@ -259,7 +253,6 @@ export class DeliveryEngine implements WebhookEngine {
       webhook_id: webhook.id,
       webhook_name: webhook.name,
     });
-    const owner = this.#newLeaseOwner();
     const claimed = await this.#db(() => insertClaimedDelivery(this.#sequelize, {
       deliveryId,
       webhookId: webhook.id,
@@ -268,7 +261,7 @@ export class DeliveryEngine implements WebhookEngine {
       isTest: true,
       createdAt: now,
       nextAttemptAt: now,
-      lease: { owner, until: new Date(now.getTime() + this.#leaseMs) },
+      lease: this.#newLease(now),
     }));
     return this.#track(this.#attempt(claimed, webhook));
   }
@@ -364,11 +357,7 @@ export class DeliveryEngine implements WebhookEngine {
   /** One fan-out transaction (these events, or the oldest left behind); answers how many events it took. */
   async #fanOut(ids: number[] | null): Promise<number> {
     const now = this.#clock.now();
-    this.#consecutiveIds ??= this.#db(() => insertIdsAreConsecutive(this.#sequelize)).catch(() => {
-      this.#consecutiveIds = null;
-      return false;
-    });
-    const lease = (await this.#consecutiveIds) ? { owner: this.#newLeaseOwner(), until: new Date(now.getTime() + this.#leaseMs) } : null;
+    const lease = (await insertIdsAreConsecutive(this.#sequelize)) ? this.#newLease(now) : null;
     const result = await this.#db(() => fanOutEvents(this.#sequelize, {
       ...(ids ? { ids } : {}),
       limit: ids?.length ?? FAN_OUT_BATCH,
@@ -834,6 +823,11 @@ export class DeliveryEngine implements WebhookEngine {
 
   #newLeaseOwner(): string {
     return `${this.#instanceId}.${++this.#leaseSeq}`;
+  }
+
+  /** A lease taken now: rows inserted with it are this engine's to send until it runs out. */
+  #newLease(now: Date): { owner: string; until: Date } {
+    return { owner: this.#newLeaseOwner(), until: new Date(now.getTime() + this.#leaseMs) };
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

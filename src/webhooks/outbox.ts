@@ -1,6 +1,5 @@
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { HookPayload } from '../hooks.js';
-import { randomBytes } from 'node:crypto';
 import { writeTransaction } from '../db/write-queue.js';
 import { committedRows, insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
 import { insertEvent } from './db/events.js';
@@ -21,11 +20,11 @@ export interface OutboxOptions {
   clock: Clock;
   publicUrl?: string;
   /**
-   * Insert the rows already leased for this long, so that their first attempts need no claim
-   * transaction (MySQL with consecutive insert ids only). Whoever is told of them must send them
-   * or hand them back; a crash leaves them due when the lease ends.
+   * A new lease for an event's rows: they are inserted already leased, so that their first
+   * attempts need no claim transaction (MySQL with consecutive insert ids only). Whoever is told
+   * of them must send them or hand them back; a crash leaves them due when the lease ends.
    */
-  leaseMs?: number;
+  lease?: (now: Date) => { owner: string; until: Date };
   /** Runs a database operation of the plugin's own (not inside the chat's transaction) through its gate. */
   db: <T>(work: () => Promise<T>) => Promise<T>;
   /** Told of every event's rows once they are committed (or at once when there is no transaction). */
@@ -38,9 +37,6 @@ export interface OutboxOptions {
  */
 export class Outbox {
   readonly #options: OutboxOptions;
-  readonly #leaseOwner = `outbox-${process.pid}-${randomBytes(4).toString('hex')}`;
-  #leaseSeq = 0;
-  #leasingChecked: Promise<boolean> | null = null;
 
   constructor(options: OutboxOptions) {
     this.#options = options;
@@ -53,7 +49,8 @@ export class Outbox {
     const plan = async () => planDeliveries(payload, await this.webhooks(transaction), { now, ...(publicUrl ? { publicUrl } : {}) });
     let planned = await plan();
     if (planned.rows.length === 0) return;
-    const lease = (await this.#leasing(transaction)) ? { owner: `${this.#leaseOwner}.${++this.#leaseSeq}`, until: new Date(now.getTime() + this.#options.leaseMs!) } : undefined;
+    // Asked on the chat's connection, as the webhooks are (once per Sequelize).
+    const lease = this.#options.lease && (await insertIdsAreConsecutive(sequelize, transaction)) ? this.#options.lease(now) : undefined;
     // The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate.
     const insert = (rows: typeof planned.rows) => {
       const leased = lease ? rows.map((r) => ({ ...r, lease })) : rows;
@@ -75,16 +72,6 @@ export class Outbox {
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#options.committed(rows, webhooks));
     else this.#options.committed(rows, webhooks);
-  }
-
-  /** Whether rows are inserted leased: asked of the database once (on the chat's connection, as the webhooks are). */
-  #leasing(transaction?: Transaction): Promise<boolean> {
-    if (!this.#options.leaseMs) return Promise.resolve(false);
-    this.#leasingChecked ??= insertIdsAreConsecutive(this.#options.sequelize, transaction).catch(() => {
-      this.#leasingChecked = null;
-      return false;
-    });
-    return this.#leasingChecked;
   }
 
   /**

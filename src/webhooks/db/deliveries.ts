@@ -134,19 +134,33 @@ async function insertChunk(sequelize: Sequelize, rows: readonly NewDelivery[], t
   return isMysql(sequelize) && Number.isSafeInteger(first) && first > 0 ? first : null;
 }
 
+const consecutiveIds = new WeakMap<Sequelize, Promise<boolean>>();
+
 /**
  * Whether the rows of one multi-row INSERT get consecutive ids, so that they are known without
  * reading them back: InnoDB's innodb_autoinc_lock_mode 0 or 1 (MariaDB's default) guarantees it
  * for inserts whose row count is known; 2 (MySQL 8's default) does not. Never assumed on SQLite.
+ * Asked of the database once per Sequelize (in `transaction` when given); an error answers false
+ * and is asked again next time.
  */
-export async function insertIdsAreConsecutive(sequelize: Sequelize, transaction?: Transaction): Promise<boolean> {
-  if (!isMysql(sequelize)) return false;
-  const [row] = await sequelize.query<{ mode: unknown; step: unknown }>(
-    'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
-    { type: QueryTypes.SELECT, ...(transaction ? { transaction } : {}) },
-  );
-  // Galera and multi-primary setups step ids by more than one.
-  return Number(row?.mode) <= 1 && Number(row?.step) === 1;
+export function insertIdsAreConsecutive(sequelize: Sequelize, transaction?: Transaction): Promise<boolean> {
+  if (!isMysql(sequelize)) return Promise.resolve(false);
+  let answer = consecutiveIds.get(sequelize);
+  if (!answer) {
+    answer = sequelize
+      .query<{ mode: unknown; step: unknown }>('SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step', {
+        type: QueryTypes.SELECT,
+        ...(transaction ? { transaction } : {}),
+      })
+      // Galera and multi-primary setups step ids by more than one.
+      .then(([row]) => Number(row?.mode) <= 1 && Number(row?.step) === 1)
+      .catch(() => {
+        consecutiveIds.delete(sequelize);
+        return false;
+      });
+    consecutiveIds.set(sequelize, answer);
+  }
+  return answer;
 }
 
 /**
