@@ -15,14 +15,7 @@ describe.each(dialects)('Slack and Discord rate limits on %s', (dialect) => {
   afterAll(async () => {
     await rig?.close();
   });
-  beforeEach(async () => {
-    await rig.disableAll();
-    rig.slackReceiver.clear();
-    rig.discordReceiver.clear();
-    rig.slack.answers.length = 0;
-    rig.discord.answers.length = 0;
-    rig.discord.rateLimited = 0;
-  });
+  beforeEach(() => rig.reset());
 
   it('waits at least Slack’s Retry-After after a 429, then delivers', async () => {
     const id = await rig.createWebhook('slack', { query: 'limit=once', events: ['message.received'] });

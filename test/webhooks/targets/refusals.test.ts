@@ -15,14 +15,7 @@ describe.each(dialects)('Slack and Discord refusals on %s', (dialect) => {
   afterAll(async () => {
     await rig?.close();
   });
-  beforeEach(async () => {
-    await rig.disableAll();
-    rig.slackReceiver.clear();
-    rig.discordReceiver.clear();
-    rig.slack.answers.length = 0;
-    rig.discord.answers.length = 0;
-    rig.slack.down = false;
-  });
+  beforeEach(() => rig.reset());
 
   const refusals = [
     ['slack', 'channel_not_found', 404, /Slack answered channel_not_found/],

@@ -17,13 +17,7 @@ describe.each(dialects)('Slack and Discord messages on %s', (dialect) => {
   afterAll(async () => {
     await rig?.close();
   });
-  beforeEach(async () => {
-    await rig.disableAll();
-    rig.slackReceiver.clear();
-    rig.discordReceiver.clear();
-    rig.slack.answers.length = 0;
-    rig.discord.answers.length = 0;
-  });
+  beforeEach(() => rig.reset());
 
   it('renders all four chat events and webhook.test, and both services accept every one', async () => {
     const slackId = await rig.createWebhook('slack');

@@ -25,10 +25,11 @@ export interface TargetRig {
   waitForWebhook(id: number, check: (webhook: any) => boolean): Promise<any>;
   deliveries(id: number): Promise<any[]>;
   /**
-   * Disables every webhook (PUT is_active:false) so the next test hears only its own. Not DELETE:
-   * on MariaDB a delete racing the engine's recording of an attempt can deadlock (see delete-race.test.ts).
+   * Before each test: every webhook disabled (PUT is_active:false) so the test hears only its own,
+   * both receivers and fakes cleared and back to normal. Not DELETE: on MariaDB a delete racing the
+   * engine's recording of an attempt can deadlock (see delete-race.test.ts).
    */
-  disableAll(): Promise<void>;
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,10 +97,16 @@ export async function startTargetRig(dialect: TestDialect, env: Record<string, s
       expect(res.status).toBe(200);
       return res.body.data as any[];
     },
-    disableAll: async () => {
+    reset: async () => {
       for (const w of (await api.get('/webhooks')).body.data as Array<{ id: number; is_active: boolean }>) {
         if (w.is_active) expect((await api.put(`/webhooks/${w.id}`, { is_active: false })).status).toBe(200);
       }
+      slackReceiver.clear();
+      discordReceiver.clear();
+      slack.answers.length = 0;
+      discord.answers.length = 0;
+      slack.down = false;
+      discord.rateLimited = 0;
     },
     close: async () => {
       for (const s of sockets) s.close();
