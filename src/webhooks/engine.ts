@@ -183,10 +183,10 @@ export class DeliveryEngine implements WebhookEngine {
   readonly #heldCap: number;
   /** Deliveries of committed events waiting for their first claim (see #sendSoon). */
   #soon: { ids: string[]; webhooks: Map<number, WebhookRecord> } = { ids: [], webhooks: new Map() };
-  #soonRunning = false;
   /** Committed events waiting for their fan-out (see dispatchEvents). */
   #eventIds: number[] = [];
-  #fanningOut = false;
+  /** Names of the #drain jobs running now. */
+  readonly #draining = new Set<string>();
   #stopping = false;
   #sweeper: { stop(): Promise<void> } | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -336,20 +336,38 @@ export class DeliveryEngine implements WebhookEngine {
   dispatchEvents(eventIds: number[]): void {
     if (this.#stopping) return;
     this.#eventIds.push(...eventIds);
-    if (this.#fanningOut) return;
-    this.#fanningOut = true;
+    this.#drain({
+      name: 'fanning out webhook events',
+      pending: () => this.#eventIds.length > 0,
+      step: async () => {
+        await this.#fanOut(this.#eventIds.splice(0, FAN_OUT_BATCH));
+      },
+      // The events are still in the table: the retry sweep fans them out.
+      drop: () => {
+        this.#eventIds = [];
+      },
+    });
+  }
+
+  /**
+   * Runs `step` on the next turn, and again while `pending()`, one run per name at a time: what is
+   * queued meanwhile goes in the running one's next step, so a burst costs a few transactions, not
+   * one each. On a failure the queue is dropped (its work is still in the tables) and a retry sweep armed.
+   */
+  #drain(job: { name: string; pending: () => boolean; step: () => Promise<void>; drop: () => void }): void {
+    if (!job.pending() || this.#draining.has(job.name)) return;
+    this.#draining.add(job.name);
     const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       try {
-        while (this.#eventIds.length > 0 && !this.#stopping) await this.#fanOut(this.#eventIds.splice(0, FAN_OUT_BATCH));
+        while (job.pending() && !this.#stopping) await job.step();
       } finally {
-        this.#fanningOut = false;
+        this.#draining.delete(job.name);
       }
     });
     this.#track(
       run.catch((err: unknown) => {
-        // The events are still in the table: the next sweep fans them out.
-        this.#eventIds = [];
-        this.#sweepFailed(err, 'fanning out webhook events failed');
+        job.drop();
+        this.#sweepFailed(err, `${job.name} failed`);
       }),
     );
   }
@@ -424,27 +442,20 @@ export class DeliveryEngine implements WebhookEngine {
       else this.#soon.ids.push(row.deliveryId);
     }
     for (const webhook of webhooks) this.#soon.webhooks.set(webhook.id, webhook);
-    if (this.#soon.ids.length === 0 || this.#soonRunning) return;
-    this.#soonRunning = true;
-    const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      try {
-        while (this.#soon.ids.length > 0 && !this.#stopping) {
-          const ids = this.#soon.ids.splice(0, FIRST_ATTEMPT_CLAIM);
-          const known = this.#soon.webhooks;
-          if (this.#soon.ids.length === 0) this.#soon.webhooks = new Map();
-          await this.#claimAndStart({ deliveryIds: ids, limit: ids.length }, known);
-        }
-      } finally {
-        this.#soonRunning = false;
-      }
-    });
-    this.#track(
-      run.catch((err: unknown) => {
-        // The rows are still due: the retry sweep takes them.
+    this.#drain({
+      name: 'starting webhook first attempts',
+      pending: () => this.#soon.ids.length > 0,
+      step: async () => {
+        const ids = this.#soon.ids.splice(0, FIRST_ATTEMPT_CLAIM);
+        const known = this.#soon.webhooks;
+        if (this.#soon.ids.length === 0) this.#soon.webhooks = new Map();
+        await this.#claimAndStart({ deliveryIds: ids, limit: ids.length }, known);
+      },
+      // The rows are still due: the retry sweep takes them.
+      drop: () => {
         this.#soon = { ids: [], webhooks: new Map() };
-        this.#sweepFailed(err, 'webhook first attempt failed to start');
-      }),
-    );
+      },
+    });
   }
 
   /**
