@@ -198,7 +198,9 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     await shot(admin, 'agent-console');
     // By now the 410 Gone receiver has had its message.received and the server disabled that webhook.
     await eventually(async () => ((await api('GET', `/webhooks/${goneId}`)).body.data.is_active === false ? true : undefined));
-    // Deliveries are asynchronous: the next page shows "Thank you!" delivered once it has been.
+    // Deliveries are asynchronous (in thread mode the row itself is written just after the commit):
+    // the next page shows "Thank you!" delivered once the receiver has it and the attempt is recorded.
+    await eventually(() => (received('message.received').some((r) => r.json().data.content === 'Thank you!') ? true : undefined));
     await eventually(async () => ((await api('GET', `/webhooks/${webhookId}`)).body.data.last_delivery?.status === 'delivered' ? true : undefined));
   });
 
