@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { ChatError, toAckError } from './errors.js';
 import type { AckResponse, UntrustedEvents } from './protocol.js';
 import { describeIssues } from './schemas.js';
-import { InFlight, SerialQueue, withDeadline } from './in-flight.js';
+import { InFlight, SerialQueue, SharedAttempts, withDeadline } from './in-flight.js';
 
 export interface EventOptions {
   inFlight: InFlight;
@@ -13,6 +13,8 @@ export interface EventOptions {
   timeoutMs: number;
   /** When given, the event waits its turn behind the socket's earlier writes. */
   queue?: SerialQueue;
+  /** When given, a payload with a key joins the try already running under that key (see SharedAttempts). */
+  join?: { attempts: SharedAttempts; key: (payload: any) => string | null };
 }
 
 /**
@@ -59,7 +61,9 @@ export function onEvent<Name extends string, S extends z.ZodType, R extends obje
 
     const run = () => handler(parsed.data);
     const queue = options.queue;
-    const work = options.inFlight.run(queue ? () => queue.run(run) : run);
+    const start = () => options.inFlight.run(queue ? () => queue.run(run) : run);
+    const key = options.join?.key(parsed.data) ?? null;
+    const work = key === null ? start() : options.join!.attempts.run(key, start);
     withDeadline(work, options.timeoutMs).then((result) => reply({ ok: true, ...result }), fail);
   });
 }

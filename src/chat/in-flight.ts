@@ -56,6 +56,30 @@ export class SerialQueue {
   }
 }
 
+/**
+ * Tries in progress by key (a visitor's `client_message_id`): a resend that arrives while its
+ * first try still runs, on this socket or another of this process, joins that try and answers
+ * what it answers, instead of queueing behind it or racing it to the database.
+ */
+export class SharedAttempts {
+  readonly #running = new Map<string, Promise<unknown>>();
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Runs `task`, or returns the promise of the try already running under `key`. */
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const running = this.#running.get(key);
+    if (running) return running as Promise<T>;
+    const promise = task();
+    this.#running.set(key, promise);
+    const forget = () => this.#running.delete(key);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
+
 /** Rejects with `internal` when `promise` has not settled within `ms`; the work itself goes on. */
 export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

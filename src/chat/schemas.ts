@@ -27,6 +27,9 @@ const pageUrl = z
   .nullish()
   .transform((v) => v ?? undefined);
 
+// Chosen by the client, compared byte for byte: a resend under the same id is answered with the original.
+const clientMessageId = z.string().min(1).max(64).optional();
+
 const id = z.int().positive().max(2_147_483_647);
 
 export const widgetSchemas = {
@@ -41,7 +44,7 @@ export const widgetSchemas = {
     phone: optionalText(64),
     current_url: pageUrl,
   }),
-  'message:send': z.strictObject({ content, current_url: pageUrl }),
+  'message:send': z.strictObject({ content, current_url: pageUrl, client_message_id: clientMessageId }),
   typing: z.strictObject({ is_typing: z.boolean() }),
   'conversation:close': z.strictObject({}),
 };

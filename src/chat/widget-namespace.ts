@@ -6,11 +6,11 @@ import { closeVisitorConversation, sendVisitorMessage, startConversation, type V
 import { clientIp } from './client-ip.js';
 import { conversationSummary, closedConversationData, messageData, messageView } from './event-data.js';
 import { onEvent } from './handle-event.js';
-import { SerialQueue, type InFlight } from './in-flight.js';
+import { SerialQueue, SharedAttempts, type InFlight } from './in-flight.js';
 import type { AgentNamespace } from './agent-namespace.js';
 import type { WidgetClientEvents, WidgetResults, WidgetServerEvents } from './protocol.js';
 import { AGENTS_ROOM, visitorRoom } from './rooms.js';
-import { widgetSchemas } from './schemas.js';
+import { widgetSchemas, type WidgetPayload } from './schemas.js';
 import { hashVisitorToken, isWellFormedToken, newVisitorToken } from './visitor-token.js';
 
 /** Per-socket state of a visitor, set by the handshake middleware. */
@@ -39,6 +39,7 @@ export interface WidgetOptions {
  */
 export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace, agents: AgentNamespace, options: WidgetOptions): void {
   const { config, logger } = options;
+  const attempts = new SharedAttempts();
 
   widget.use(async (socket, next) => {
     try {
@@ -68,6 +69,9 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     const session = socket.data;
     const events = { inFlight: options.inFlight, logger, timeoutMs: options.ackTimeoutMs };
     const writes = { ...events, queue: session.queue };
+    // Keyed by token, not socket: the visitor's other tabs and reconnects share their ids.
+    const resendKey = (input: WidgetPayload<'message:send'>) =>
+      input.client_message_id === undefined ? null : `${session.identity.tokenHash}\n${input.client_message_id}`;
     if (session.identity.visitorId !== null) void socket.join(visitorRoom(session.identity.visitorId));
     socket.emit('session', { visitor_token: session.token, conversation_id: session.conversationId });
 
@@ -86,14 +90,19 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     }, writes);
 
     onEvent(socket, 'message:send', widgetSchemas['message:send'], async (input): Promise<WidgetResults['message:send']> => {
-      const { visitorId, conversation, message, started } = await sendVisitorMessage(ctx, session.identity, input);
+      const { visitorId, conversation, message, started, duplicate } = await sendVisitorMessage(ctx, session.identity, input);
+      if (duplicate) {
+        // A resend: the original try told the agents already.
+        adopt(visitorId, conversation.status === 'open' ? conversation.id : session.conversationId);
+        return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
+      }
       adopt(visitorId, conversation.id);
       if (started) agents.to(AGENTS_ROOM).emit('conversation:started', conversationSummary(conversation, null));
       agents.to(AGENTS_ROOM).emit('message', messageData(conversation, message));
       // The visitor's other tabs show it too; this one already has it.
       socket.to(visitorRoom(visitorId)).emit('message', messageView(message));
       return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
-    }, writes);
+    }, { ...writes, join: { attempts, key: resendKey } });
 
     onEvent(socket, 'typing', widgetSchemas.typing, async ({ is_typing }): Promise<WidgetResults['typing']> => {
       await ctx.limits.typing(socket.id);

@@ -43,7 +43,7 @@ describe('event data', () => {
     id: 7, visitor_id: 3, status: 'open', visitor_name: 'Ann', visitor_email: null, visitor_phone: null,
     visitor_ip: '192.0.2.1', current_url: null, closed_at: null, created_at: at, updated_at: at,
   };
-  const message: MessageRow = { id: 11, conversation_id: 7, content: 'hi', is_from_admin: false, admin_name: null, created_at: at, updated_at: at };
+  const message: MessageRow = { id: 11, conversation_id: 7, content: 'hi', is_from_admin: false, admin_name: null, visitor_id: null, client_message_id: null, created_at: at, updated_at: at };
 
   it('builds message data with every SPEC field, times in ISO UTC', () => {
     const data = messageData(conversation, message);

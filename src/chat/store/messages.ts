@@ -6,8 +6,20 @@ export function messagesRepository(sequelize: Sequelize) {
   const { Message } = chatModels(sequelize);
 
   return {
+    /**
+     * A visitor's message with a `clientMessageId` that visitor already used fails with Sequelize's
+     * UniqueConstraintError: the caller answers with the original (see findByClientId).
+     */
     async insert(
-      fields: { conversationId: number; content: string; isFromAdmin: boolean; adminName: string | null; now: Date },
+      fields: {
+        conversationId: number;
+        content: string;
+        isFromAdmin: boolean;
+        adminName: string | null;
+        now: Date;
+        visitorId?: number;
+        clientMessageId?: string;
+      },
       t: Transaction,
     ): Promise<MessageRow> {
       const row = await Message.create(
@@ -16,12 +28,23 @@ export function messagesRepository(sequelize: Sequelize) {
           content: fields.content,
           is_from_admin: fields.isFromAdmin,
           admin_name: fields.adminName,
+          visitor_id: fields.visitorId ?? null,
+          client_message_id: fields.clientMessageId ?? null,
           created_at: fields.now,
           updated_at: fields.now,
         },
         { transaction: t },
       );
       return normalize(row.get({ plain: true }));
+    },
+
+    /** The visitor's message sent under `clientMessageId`, if any; write-locked inside a transaction. */
+    async findByClientId(visitorId: number, clientMessageId: string, t?: Transaction): Promise<MessageRow | null> {
+      const row = await Message.findOne({
+        where: { visitor_id: visitorId, client_message_id: clientMessageId },
+        ...(t ? { transaction: t, lock: t.LOCK.UPDATE } : {}),
+      });
+      return row ? normalize(row.get({ plain: true })) : null;
     },
 
     /** The latest `limit` messages (older than `beforeId` when given), oldest first. */
@@ -52,9 +75,14 @@ export function messagesRepository(sequelize: Sequelize) {
   };
 }
 
-// SQLite hands booleans back as 0/1.
+// SQLite hands booleans back as 0/1; MySQL hands the VARBINARY client id back as a Buffer.
 function normalize(row: MessageRow): MessageRow {
-  return { ...row, is_from_admin: Boolean(row.is_from_admin) };
+  const clientId: unknown = row.client_message_id;
+  return {
+    ...row,
+    is_from_admin: Boolean(row.is_from_admin),
+    client_message_id: Buffer.isBuffer(clientId) ? clientId.toString('utf8') : (row.client_message_id ?? null),
+  };
 }
 
 export type MessagesRepository = ReturnType<typeof messagesRepository>;

@@ -1,6 +1,6 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
 
-/** The chat tables of migrations/0001-create-chat-tables.ts as plain attribute types. */
+/** The chat tables of migrations/0001-create-chat-tables.ts (and 0008) as plain attribute types. */
 export interface VisitorRow {
   id: number;
   token_hash: string;
@@ -32,6 +32,10 @@ export interface MessageRow {
   content: string;
   is_from_admin: boolean;
   admin_name: string | null;
+  /** The sender's visitor id, kept with `client_message_id` (migrations/0008); null for agents and older rows. */
+  visitor_id: number | null;
+  /** The id the visitor's client chose, unique per visitor: a resend finds the original by it. */
+  client_message_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -97,6 +101,8 @@ export function chatModels(sequelize: Sequelize): ChatModels {
         content: { type: DataTypes.TEXT, allowNull: false },
         is_from_admin: { type: DataTypes.BOOLEAN, allowNull: false },
         admin_name: text(255),
+        visitor_id: { type: DataTypes.INTEGER, allowNull: true },
+        client_message_id: { type: DataTypes.STRING(64), allowNull: true },
         created_at: date(),
         updated_at: date(),
       },
