@@ -4,6 +4,7 @@ import { textColorOn, contrast, luminance } from '../../widget/src/color.js';
 import { MAX_ENTRIES, WidgetStore, type Entry, type StorageLike } from '../../widget/src/history.js';
 import { Outbox, type OutboxItem } from '../../widget/src/outbox.js';
 import type { Ack } from '../../widget/src/protocol.js';
+import { newClientId } from '../../widget/src/client-id.js';
 
 describe('parseOptions', () => {
   const src = 'https://chat.example.com/widget.js?v=1';
@@ -165,6 +166,63 @@ describe('Outbox', () => {
     expect(settled).toEqual(['restored', 'later']);
   });
 
+  it('sends an unanswered or internal item again, same payload, with backoff, until the server answers', async () => {
+    const s = manualSender();
+    const settled: [string, unknown][] = [];
+    const waits: number[] = [];
+    const box = new Outbox(s.send, { settled: (i, ack) => settled.push([i.id, ack]), changed: () => {} }, [], {
+      backoff: (attempt) => (waits.push(attempt), 0),
+    });
+    // The backoff is 0 ms, a timer: wait for each emit rather than counting ticks.
+    const emits = async (n: number) => {
+      while (s.emitted.length < n) await new Promise((r) => setTimeout(r, 1));
+    };
+    await box.setOnline(true);
+    const done = box.enqueue({ id: 'm1', event: 'message:send', payload: { content: 'hi', client_message_id: 'm1' } });
+    void box.enqueue(item('next'));
+    await emits(1);
+    s.waiting.shift()!.reject(new Error('operation has timed out'));
+    await emits(2);
+    s.waiting.shift()!.resolve({ ok: false, error: { code: 'internal', message: 'took too long' } });
+    await emits(3);
+    s.waiting.shift()!.resolve({ ok: true, message_id: 7 });
+    await emits(4);
+    s.waiting.shift()!.resolve({ ok: true, message_id: 8 });
+    await done;
+    expect(s.emitted).toEqual(['m1', 'm1', 'm1', 'next']);
+    expect(waits).toEqual([1, 2]);
+    expect(settled).toEqual([['m1', { ok: true, message_id: 7 }], ['next', { ok: true, message_id: 8 }]]);
+  });
+
+  it('gives up on one item after maxAttempts unknown outcomes and reports it, then goes on', async () => {
+    let calls = 0;
+    const settled: [string, unknown][] = [];
+    const box = new Outbox(
+      async (i) => (calls++, i.id === 'stuck' ? { ok: false, error: { code: 'internal', message: 'database down' } } : { ok: true }),
+      { settled: (i, ack) => settled.push([i.id, ack]), changed: () => {} },
+      [item('stuck'), item('after')],
+      { maxAttempts: 3, backoff: () => 0 },
+    );
+    await box.setOnline(true);
+    expect(calls).toBe(4);
+    expect(settled).toEqual([['stuck', { ok: false, error: { code: 'internal', message: 'database down' } }], ['after', { ok: true }]]);
+  });
+
+  it('cuts a backoff short when the connection comes back', async () => {
+    const s = manualSender();
+    const box = new Outbox(s.send, { settled: () => {}, changed: () => {} }, [item('a')], { maxAttempts: 2, backoff: () => 60_000 });
+    void box.setOnline(true);
+    await tick();
+    s.waiting.shift()!.resolve({ ok: false, error: { code: 'internal', message: 'x' } }); // now waiting a minute
+    await tick();
+    const again = box.setOnline(true); // a fresh connection: try now
+    await tick();
+    expect(s.emitted).toEqual(['a', 'a']);
+    s.waiting.shift()!.resolve({ ok: true });
+    await again;
+    expect(box.items).toEqual([]);
+  });
+
   it('sends an item queued just as the previous drain finished', async () => {
     const sent: string[] = [];
     const box = new Outbox(async (i) => (sent.push(i.id), { ok: true }), { settled: () => {}, changed: () => {} });
@@ -174,5 +232,19 @@ describe('Outbox', () => {
     await Promise.all([a, b]);
     await box.flush();
     expect(sent).toEqual(['a', 'b']);
+  });
+});
+
+describe('newClientId', () => {
+  it('uses randomUUID, else 128 random bits, else time and Math.random; always 1..64 characters and unique', () => {
+    const uuid = newClientId();
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const insecure = { getRandomValues: <T extends ArrayBufferView | null>(a: T) => globalThis.crypto.getRandomValues(a as Uint8Array) as unknown as T };
+    const fromBits = new Set(Array.from({ length: 100 }, () => newClientId(insecure)));
+    expect(fromBits.size).toBe(100);
+    for (const id of fromBits) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const fallback = new Set(Array.from({ length: 100 }, () => newClientId(null)));
+    expect(fallback.size).toBe(100);
+    for (const id of fallback) expect(id).toMatch(/^[0-9a-z]{10,64}$/);
   });
 });

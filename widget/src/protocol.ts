@@ -28,6 +28,8 @@ export interface StartPayload {
 export interface SendPayload {
   content: string;
   current_url?: string;
+  /** 1..64 characters, unique per visitor: a resend under the same id is answered with the original. */
+  client_message_id?: string;
 }
 
 export interface ServerToClientEvents {

@@ -4,10 +4,11 @@ import type { Ack, ChatMessage, ClientToServerEvents, ServerToClientEvents, Sess
 import { Outbox, type OutboxItem } from './outbox.js';
 import { WidgetStore, type Entry, type SavedState, type StorageLike } from './history.js';
 import { WidgetView } from './view.js';
+import { newClientId } from './client-id.js';
 
 type WidgetSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** How long an emit waits for its ack before it counts as lost and is retried later. */
+/** How long an emit waits for its ack before it counts as lost and is sent again (same client_message_id). */
 const ACK_TIMEOUT_MS = 10_000;
 /** Typing starts are sent at most this often; this long without a keystroke sends a stop. */
 const TYPING_THROTTLE_MS = 2_500;
@@ -137,18 +138,18 @@ export class ChatWidget {
     if (profile.name) payload.name = profile.name;
     if (profile.email) payload.email = profile.email;
     this.connect();
-    void this.outbox.enqueue({ id: localId(), event: 'conversation:start', payload });
+    void this.outbox.enqueue({ id: newClientId(), event: 'conversation:start', payload });
     this.refresh();
   }
 
   private send(content: string): void {
     this.state.introduced = true;
-    const id = localId();
+    const id = newClientId();
     this.state.entries.push({ key: `l:${id}`, kind: 'visitor', content, status: 'pending' });
     this.stopTyping();
     this.refresh();
     this.connect();
-    void this.outbox.enqueue({ id, event: 'message:send', payload: { content, current_url: currentUrl() } });
+    void this.outbox.enqueue({ id, event: 'message:send', payload: { content, current_url: currentUrl(), client_message_id: id } });
   }
 
   private retry(key: string): void {
@@ -157,7 +158,9 @@ export class ChatWidget {
     entry.status = 'pending';
     delete entry.error;
     this.refresh();
-    void this.outbox.enqueue({ id: key.slice(2), event: 'message:send', payload: { content: entry.content, current_url: currentUrl() } });
+    // The same id: if an earlier try was stored after all, the server answers with that message.
+    const id = key.slice(2);
+    void this.outbox.enqueue({ id, event: 'message:send', payload: { content: entry.content, current_url: currentUrl(), client_message_id: id } });
   }
 
   private emit(item: OutboxItem): Promise<Ack<Record<string, unknown>>> {
@@ -169,7 +172,7 @@ export class ChatWidget {
       const emitter = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
         emit(event: string, payload: unknown, ack: (err: Error | null, ack: Ack<Record<string, unknown>>) => void): void;
       };
-      emitter.emit(item.event, item.payload, (err, ack) => (err ? reject(err) : resolve(ack)));
+      emitter.emit(item.event, withClientId(item), (err, ack) => (err ? reject(err) : resolve(ack)));
     });
   }
 
@@ -266,8 +269,10 @@ function currentUrl(): string | undefined {
   return /^https?:/.test(href) && href.length <= 2048 ? href : undefined;
 }
 
-function localId(): string {
-  return Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+/** Items saved by an older widget carry no `client_message_id`; their local id serves. */
+function withClientId(item: OutboxItem): Record<string, unknown> {
+  if (item.event !== 'message:send' || typeof item.payload.client_message_id === 'string') return item.payload;
+  return item.id.length <= 64 ? { ...item.payload, client_message_id: item.id } : item.payload;
 }
 
 export type { Entry };
