@@ -110,6 +110,8 @@ export const envSchema = z.object({
   WIDGET_MESSAGES_PER_MINUTE: int(1, 100_000).default(30),
   /** Conversations one IP may start per hour. */
   WIDGET_CONVERSATIONS_PER_HOUR: int(1, 100_000).default(20),
+  /** Longest a widget or agent waits for an ack before `internal` (the write itself goes on). */
+  CHAT_ACK_TIMEOUT_MS: int(100, 120_000).default(8_000),
   /** Where the SQLite file, the generated app key and other local state live. */
   DATA_DIR: z.string().min(1).default('./data'),
   /** pino level. */

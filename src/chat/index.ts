@@ -27,11 +27,9 @@ export interface ChatDeps {
   verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<boolean>;
   /** The clock stamped on rows, hook events and acks. */
   now?: () => Date;
-  /** Longest a client waits for an ack before `internal` (default 8 s). */
+  /** Longest a client waits for an ack before `internal` (default: CHAT_ACK_TIMEOUT_MS, 8 s). */
   ackTimeoutMs?: number;
 }
-
-const DEFAULT_ACK_TIMEOUT_MS = 8_000;
 
 /**
  * Attaches the `/widget` (visitors, SPEC §3) and `/agent` (SPEC §4) namespaces. `close()`
@@ -51,7 +49,7 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
     }),
   });
   const inFlight = new InFlight();
-  const ackTimeoutMs = deps.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+  const ackTimeoutMs = deps.ackTimeoutMs ?? deps.config.CHAT_ACK_TIMEOUT_MS;
   const logger = deps.logger.child({ module: 'chat' });
   const widget = deps.io.of('/widget') as unknown as WidgetNamespace;
   const agents = deps.io.of('/agent') as unknown as AgentNamespace;

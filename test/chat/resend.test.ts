@@ -25,7 +25,7 @@ describe.each(dialects)('message:send resends on %s', (dialect) => {
     const [found] = await h.sequelize.query('SELECT id, content, visitor_id FROM messages WHERE client_message_id = ?', { replacements: [clientId] });
     return found as { id: number; content: string; visitor_id: number }[];
   };
-  const hooksFor = (content: string) => fired.filter((p) => p.event === 'message.received' && p.data.content === content);
+  const hooksFor = (content: string) => fired.filter((p) => p.event === 'message.received' && (p.data as { content?: string }).content === content);
   const waitForHooks = async (content: string, count: number) => {
     for (let i = 0; i < 100 && hooksFor(content).length < count; i++) await sleep(20);
     return hooksFor(content);
