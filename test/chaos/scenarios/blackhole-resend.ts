@@ -26,6 +26,8 @@ export interface BlackholeResendFigures {
   /** Sends of any try, and how they were answered. */
   sends: number;
   acks: { ok: number; internal: number; other: number; unanswered: number };
+  /** The `other` refusals by code (e.g. rate_limited when the socket's write queue is full). */
+  otherCodes: Record<string, number>;
   /** First tries answered `internal` (the visitor was told "try again"). */
   firstTriesInternal: number;
   /** First tries answered `internal` whose message was stored anyway. */
@@ -88,6 +90,7 @@ export async function blackholeResend(options: BlackholeResendOptions): Promise<
     for (const receiver of receivers) await receiver.waitFor(1, 10_000);
 
     const acks = { ok: 0, internal: 0, other: 0, unanswered: 0 };
+    const otherCodes: Record<string, number> = {};
     const firstInternal = new Set<string>();
     const okIds = new Map<string, number>();
     let sends = 0;
@@ -96,7 +99,10 @@ export async function blackholeResend(options: BlackholeResendOptions): Promise<
       if (ack === null) acks.unanswered++;
       else if (ack.ok) acks.ok++;
       else if (ack.error.code === 'internal') acks.internal++;
-      else acks.other++;
+      else {
+        acks.other++;
+        otherCodes[ack.error.code] = (otherCodes[ack.error.code] ?? 0) + 1;
+      }
       if (attempt === 1 && ack && !ack.ok && ack.error.code === 'internal') firstInternal.add(content);
       if (ack?.ok) okIds.set(content, ack.message_id);
     };
@@ -150,6 +156,7 @@ export async function blackholeResend(options: BlackholeResendOptions): Promise<
       messages: options.messages,
       sends,
       acks,
+      otherCodes,
       firstTriesInternal: firstInternal.size,
       internalButStored,
       neverOk,
