@@ -121,7 +121,8 @@ export async function closeVisitorConversation(ctx: ChatContext, who: VisitorIde
 async function lockOrCreateVisitor(ctx: ChatContext, who: VisitorIdentity, details: ContactDetails, t: Transaction): Promise<VisitorRow> {
   const now = ctx.now();
   // Another socket with the same token (a second tab, a reconnect) may have created the row since.
-  const knownId = who.visitorId ?? (await ctx.visitors.findByTokenHash(who.tokenHash))?.id ?? null;
+  // Inside the transaction: a second pool connection per transaction would starve the pool.
+  const knownId = who.visitorId ?? (await ctx.visitors.findByTokenHash(who.tokenHash, t))?.id ?? null;
   const existing = knownId === null ? null : await ctx.visitors.lock(knownId, t);
   if (!existing) return ctx.visitors.insert({ tokenHash: who.tokenHash, ip: who.ip, now, ...details }, t);
   if (details.name !== undefined || details.email !== undefined || details.phone !== undefined || who.ip !== existing.ip) {

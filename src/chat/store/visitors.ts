@@ -9,8 +9,8 @@ export function visitorsRepository(sequelize: Sequelize) {
   const plain = (row: { get(o: { plain: true }): VisitorRow } | null) => (row ? row.get({ plain: true }) : null);
 
   return {
-    async findByTokenHash(tokenHash: string): Promise<VisitorRow | null> {
-      return plain(await Visitor.findOne({ where: { token_hash: tokenHash } }));
+    async findByTokenHash(tokenHash: string, t?: Transaction): Promise<VisitorRow | null> {
+      return plain(await Visitor.findOne({ where: { token_hash: tokenHash }, transaction: t }));
     },
 
     /** Reads and write-locks the visitor, so one visitor's conversation changes run one at a time. */
