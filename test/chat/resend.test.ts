@@ -135,6 +135,54 @@ describe.each(dialects)('message:send resends on %s', (dialect) => {
     expect(await ok(socket, 'message:send', { content: 'hello', client_message_id: 'x'.repeat(64) })).toMatchObject({ ok: true });
   });
 
+  it('makes a resend on another instance wait for a first try still blocked in its transaction, then answer it', async () => {
+    const instances = [1, 2].map(() =>
+      createChatContext({ sequelize: h.sequelize, hooks: h.hooks, limits: new WidgetRateLimits({ messagesPerMinute: 1000, conversationsPerHour: 1000 }) }),
+    );
+    const { socket, session } = await widget();
+    await ok(socket, 'conversation:start', {});
+    const [visitor] = (await h.sequelize.query('SELECT id FROM visitors WHERE token_hash = ?', { replacements: [hashVisitorToken(session.visitor_token)] }))[0] as { id: number }[];
+    const who = { tokenHash: hashVisitorToken(session.visitor_token), visitorId: visitor!.id, ip: null };
+
+    for (const outcome of ['commits', 'rolls back'] as const) {
+      const content = `blocked first try that ${outcome}`;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      let tries = 0;
+      const remove = h.hooks.onDurable('message.received', async ({ data }) => {
+        if ((data as { content?: string }).content !== content || ++tries > 1) return;
+        entered();
+        await held;
+        if (outcome === 'rolls back') throw new Error('the first try fails after all');
+      });
+      try {
+        const input = { content, client_message_id: outcome };
+        const first = sendVisitorMessage(instances[0]!, who, input);
+        first.catch(() => undefined);
+        await inside; // the first try holds the visitor row (MySQL) or the write lock (SQLite)
+        let resendDone = false;
+        const resend = sendVisitorMessage(instances[1]!, who, input).finally(() => (resendDone = true));
+        await sleep(200);
+        expect(resendDone).toBe(false); // waiting, not answering and not storing
+        release();
+        if (outcome === 'commits') {
+          const [a, b] = await Promise.all([first, resend]);
+          expect(b).toMatchObject({ duplicate: true, message: { id: a.message.id, created_at: a.message.created_at } });
+        } else {
+          await expect(first).rejects.toThrow('fails after all');
+          expect(await resend).toMatchObject({ duplicate: false });
+        }
+        expect(await rows(outcome)).toHaveLength(1);
+        expect(await waitForHooks(content, 1)).toHaveLength(1);
+      } finally {
+        release();
+        remove();
+      }
+    }
+  });
+
   it('keeps one row when two instances take the same first send of a new visitor at once', async () => {
     // Two chat contexts on one database are two server instances: no shared in-process state.
     const limits = () => new WidgetRateLimits({ messagesPerMinute: 1000, conversationsPerHour: 1000 });
