@@ -1,10 +1,9 @@
-import ajv2020 from 'ajv/dist/2020.js';
-import ajvFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats, { type FormatsPlugin } from 'ajv-formats';
 import type { ApiResponse } from './helpers.js';
 
-// Both are CommonJS modules whose default export Jest's ESM interop may wrap once more.
-const Ajv2020 = ((ajv2020 as any).default ?? ajv2020) as typeof ajv2020;
-const addFormats = ((ajvFormats as any).default ?? ajvFormats) as typeof ajvFormats;
+// A CommonJS module: imported from ESM, its default export is the whole module.exports.
+const addFormats = ((ajvFormats as unknown as { default?: FormatsPlugin }).default ?? ajvFormats) as FormatsPlugin;
 
 /** JSON Pointer segment, then URI-fragment encoded (paths hold `/`, `{` and `}`). */
 const segment = (key: string) => encodeURIComponent(key.replace(/~/g, '~0').replace(/\//g, '~1'));
