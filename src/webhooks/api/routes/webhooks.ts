@@ -47,8 +47,9 @@ function changeTools(ctx: ApiContext): ChangeTools {
 
 const subscribable = new Set<string>(subscribableEvents);
 const catalog = (Object.entries(eventCatalog) as [EventName, (typeof eventCatalog)[EventName]][]).map(([name, event]) => ({
-  name,
+  event: name,
   description: event.description,
+  name,
   subscribable: subscribable.has(name),
   data_schema: z.toJSONSchema(event.data) as Record<string, unknown>,
 }));
@@ -61,6 +62,9 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/events',
       operationId: 'listEvents',
       summary: 'The event catalog: every event a webhook can receive, with the JSON Schema of its data.',
+      description:
+        'Each entry is `{ event, description }` (the seed\'s shape), plus `subscribable` (false for webhook.test, which only the Test action sends) ' +
+        "and `data_schema`, the JSON Schema of the envelope's `data`. `name` repeats `event` for older clients.",
       success: { status: 200, description: 'The catalog.', data: z.array(eventInfoSchema) },
       errors: [],
       handle: async () => ({ data: catalog, message: 'Event catalog' }),
@@ -71,6 +75,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks',
       operationId: 'listWebhooks',
       summary: 'Every webhook, each with the size of its delivery log (not paginated).',
+      description:
+        'Oldest first. `delivery_logs_count` counts the delivery rows kept for each; `last_delivery` tells how the newest one went.',
       success: { status: 200, description: 'All webhooks, oldest first.', data: z.array(webhookListItemSchema) },
       errors: [],
       handle: async () => {
@@ -102,6 +108,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}',
       operationId: 'getWebhook',
       summary: 'One webhook.',
+      description:
+        'The secret is never shown here, only `has_secret`.',
       params: webhookIdParams,
       success: { status: 200, description: 'The webhook.', data: webhookSchema },
       errors: [404],
@@ -135,6 +143,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}',
       operationId: 'deleteWebhook',
       summary: 'Delete a webhook and its delivery logs.',
+      description:
+        'Pending retries are dropped with the delivery logs; nothing more is sent to its URL.',
       params: webhookIdParams,
       success: { status: 204, description: 'Deleted.' },
       errors: [404],
