@@ -14,6 +14,7 @@ import { webhookFormBody } from './pages/webhook-form.js';
 import { webhooksBody } from './pages/webhooks.js';
 import { securityHeaders } from './security-headers.js';
 import { signInRoutes } from './sign-in.js';
+import type { LimiterFactory } from '../redis/limiters.js';
 
 export interface AdminRouterDeps {
   /** The project root, where src/admin/client or dist/admin-assets live. */
@@ -24,6 +25,8 @@ export interface AdminRouterDeps {
   /** The navigation, read on every request (plugins add pages after the router is built). */
   nav: () => readonly AdminNavItem[];
   maxLoginFailures?: number;
+  /** Where the sign-in guard counts failures (Redis when instances share one). */
+  limiters?: LimiterFactory;
 }
 
 /** The console's own pages, before the plugins' (which arrive through addAdminPage). */
@@ -58,10 +61,10 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     res.send(asset.body);
   });
 
-  router.use(signInRoutes({ apiKeys: deps.apiKeys, tokens: deps.tokens, maxFailures: deps.maxLoginFailures }));
+  router.use(signInRoutes({ apiKeys: deps.apiKeys, tokens: deps.tokens, maxFailures: deps.maxLoginFailures, limiters: deps.limiters }));
 
-  router.get(['/admin', '/admin/'], (req, res) => {
-    res.redirect(303, sessionOf(deps.tokens, req.headers) ? DEFAULT_ADMIN_PATH : '/admin/login');
+  router.get(['/admin', '/admin/'], async (req, res) => {
+    res.redirect(303, (await sessionOf(deps.tokens, req.headers)) ? DEFAULT_ADMIN_PATH : '/admin/login');
   });
 
   const signedIn = requireAdminSession(deps.tokens);
