@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { Webhook as SvixWebhook } from 'svix';
+import { writeTransaction } from '../../../src/db/write-queue.js';
+import { HookBus } from '../../../src/hooks.js';
+import { createLogger } from '../../../src/logger.js';
 import { generateSecret } from '../../../src/webhooks/api/routes/webhooks.js';
 import { WebhookAdmin } from '../../../src/webhooks/db/webhook-admin.js';
 import { verifyStandardWebhookDetailed, verifyWebhook } from '../../../src/webhooks/verify.js';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/receiver.js';
-import { retryNow, startHarness, type Harness } from './harness.js';
+import { ThreadedDeliveryEngine } from '../../../src/webhooks/worker/threaded-engine.js';
+import { appKey, messageData, retryNow, startHarness, type Harness } from './harness.js';
 import { libraries, verifyWith } from './standard-libraries.js';
 
 const formats = ['json', 'slack', 'discord'] as const;
@@ -200,5 +203,49 @@ describe.each(dialects)('Standard Webhooks signatures on %s', (dialect) => {
     expect(unsigned.headers['webhook-timestamp']).toMatch(/^\d{10}$/);
     expect(unsigned.headers['webhook-signature']).toBeUndefined();
     expect(unsigned.headers['x-webhook-signature']).toBeUndefined();
+  });
+});
+
+/** The same signatures when the engine runs in its worker thread (WEBHOOK_WORKER=thread, MariaDB). */
+describe('Standard Webhooks signatures from the delivery worker thread (MariaDB)', () => {
+  let h: Harness;
+  let receiver: Receiver;
+  let engine: ThreadedDeliveryEngine;
+  const hooks = new HookBus();
+
+  beforeAll(async () => {
+    h = await startHarness('mysql', { WEBHOOK_WORKER: 'thread' });
+    receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+    engine = new ThreadedDeliveryEngine({ sequelize: h.sequelize, config: h.config, logger: createLogger('silent'), appKey, restartDelayMs: 100 });
+    await engine.start();
+    engine.attach(hooks);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await receiver?.close();
+    await h?.close();
+  });
+
+  it('signs every format and the Test action; during an overlap both secrets verify', async () => {
+    const admin = new WebhookAdmin(h.sequelize);
+    const secrets = new Map<string, { old: string; new: string }>();
+    for (const format of formats) {
+      const pair = { old: generateSecret(), new: generateSecret() };
+      const id = await h.createWebhook({ url: `${receiver.url}?format=${format}`, secret: pair.old, format });
+      await admin.rotateSecret(id, h.secretBox.encrypt(pair.new), new Date(Date.now() + 3_600_000));
+      secrets.set(format, pair);
+      await engine.sendTest(id);
+    }
+    await writeTransaction(h.sequelize, (transaction) => hooks.emit('message.received', messageData('from the chat thread'), { transaction }));
+    const requests = await receiver.waitFor(formats.length * 2, 15_000);
+    for (const request of requests) {
+      const format = new URL(request.path, 'http://x').searchParams.get('format')!;
+      const pair = secrets.get(format)!;
+      for (const secret of [pair.old, pair.new]) {
+        for (const library of libraries) expect({ format, library, result: verifyWith(library, secret, request) }).toEqual({ format, library, result: 'ok' });
+      }
+      expect(verifyWith('svix', generateSecret(), request)).toBe('No matching signature found');
+    }
+    expect(requests.filter((r) => r.headers['x-webhook-test'] === 'true')).toHaveLength(formats.length);
   });
 });
