@@ -9,6 +9,7 @@ import type { HookBus, HookPayload } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { AddressGuard } from './address-guard.js';
 import type { Cause, Outcome } from './classify.js';
+import { openSigningSecrets } from './signing-secrets.js';
 import {
   claimDeliveries,
   completeAttempts,
@@ -684,12 +685,11 @@ export class DeliveryEngine implements WebhookEngine {
   /** Sends one claimed row and records the attempt; never throws. `sentOut` runs once the HTTP exchange is over. */
   async #attempt(row: ClaimedDelivery, webhook: WebhookRecord, sentOut?: () => void): Promise<AttemptResult> {
     const attemptNumber = row.attemptNumber + 1;
-    let secret: string | null = null;
     let sent: SendResult;
     try {
-      secret = webhook.secretEncrypted ? this.#secretBox.decrypt(webhook.secretEncrypted) : null;
+      const secrets = openSigningSecrets(webhook, this.#secretBox);
       sent = await this.#sender.send(
-        { url: webhook.url, body: row.body, event: row.event, deliveryId: row.deliveryId, secret, isTest: row.isTest, format: webhook.format },
+        { url: webhook.url, body: row.body, event: row.event, deliveryId: row.deliveryId, ...secrets, isTest: row.isTest, format: webhook.format },
         this.#abort.signal,
       );
     } catch {

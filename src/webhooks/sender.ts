@@ -8,7 +8,7 @@ import type { Got, Request } from 'got';
 import type { AddressGuard } from './address-guard.js';
 import { classifyError, classifyResponse, type Outcome } from './classify.js';
 import type { WebhookFormat } from './formats/index.js';
-import { signPayload } from './signing.js';
+import { signPayload, standardSignatureHeader } from './signing.js';
 
 /** At most this much of a response body is read and stored (SPEC §6); the rest is never downloaded. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -26,6 +26,8 @@ export interface SendRequest {
   deliveryId: string;
   /** Plaintext secret, or null for an unsigned webhook. */
   secret: string | null;
+  /** The secret a rotation replaced, still signing `webhook-signature` until `expiresAt` (SPEC §8). */
+  previousSecret?: { secret: string; expiresAt: Date } | null;
   isTest: boolean;
   format: WebhookFormat;
 }
@@ -80,8 +82,19 @@ export class Sender {
       'x-webhook-timestamp': at.toISOString(),
       'x-webhook-delivery': request.deliveryId,
     };
-    if (request.secret) headers['x-webhook-signature'] = signPayload(request.secret, Buffer.from(request.body, 'utf8'));
     if (request.isTest) headers['x-webhook-test'] = 'true';
+    // Standard Webhooks: the id is the delivery_id so a retry is recognised; the timestamp is this
+    // attempt's, signed with the body, so a captured request cannot be replayed later.
+    const timestamp = Math.floor(at.getTime() / 1000);
+    headers['webhook-id'] = request.deliveryId;
+    headers['webhook-timestamp'] = String(timestamp);
+    if (request.secret) {
+      const body = Buffer.from(request.body, 'utf8');
+      headers['x-webhook-signature'] = signPayload(request.secret, body);
+      const previous = request.previousSecret;
+      const secrets = previous && at < previous.expiresAt ? [request.secret, previous.secret] : [request.secret];
+      headers['webhook-signature'] = standardSignatureHeader(secrets, request.deliveryId, timestamp, body);
+    }
     return headers;
   }
 

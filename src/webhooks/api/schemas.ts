@@ -106,6 +106,26 @@ export const recoverSchema = z
   .meta({ id: 'RecoverRequest' });
 export type RecoverInput = z.output<typeof recoverSchema>;
 
+/** The longest rotation overlap regenerate-secret accepts: one week. */
+export const MAX_OLD_SECRET_SECONDS = 604_800;
+const overlapMessage = `must be a whole number of seconds from 0 to ${MAX_OLD_SECRET_SECONDS}`;
+
+export const regenerateSecretSchema = z
+  .object({
+    old_secret_valid_for_seconds: z
+      .number({ error: overlapMessage })
+      .int(overlapMessage)
+      .min(0, overlapMessage)
+      .max(MAX_OLD_SECRET_SECONDS, overlapMessage)
+      .default(0)
+      .describe(
+        'How long the replaced secret keeps signing `webhook-signature` beside the new one, so receivers can switch without ' +
+          'losing a delivery. 0 (the default): it stops at once. X-Webhook-Signature uses the new secret only.',
+      ),
+  })
+  .meta({ id: 'RegenerateSecretRequest', description: 'Optional: an empty body is the default. Unknown fields are ignored.' });
+export type RegenerateSecretInput = z.output<typeof regenerateSecretSchema>;
+
 /** Path parameters. A malformed id is an unknown one: the route answers 404 with the message here. */
 export const webhookIdParams = z.object({
   id: z.string().regex(/^[1-9]\d{0,9}$/, 'Webhook not found').describe('Webhook id (integer).'),

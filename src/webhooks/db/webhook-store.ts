@@ -13,6 +13,9 @@ export interface WebhookRecord {
   is_active: boolean;
   has_secret: boolean;
   secretEncrypted: string | null;
+  /** The secret a rotation replaced (SecretBox ciphertext), signing beside the new one until its expiry. */
+  previousSecretEncrypted: string | null;
+  previousSecretExpiresAt: Date | null;
   /** Why the server disabled it itself (410, health rule); null when enabled or disabled by an admin. */
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -37,6 +40,8 @@ export function toWebhookRecord(row: Record<string, unknown>): WebhookRecord {
     is_active: parseBool(row.is_active ?? row.isActive),
     has_secret: secret !== null && secret !== '',
     secretEncrypted: secret === '' ? null : secret,
+    previousSecretEncrypted: ((row.previous_secret_encrypted ?? row.previousSecretEncrypted ?? null) as string | null) || null,
+    previousSecretExpiresAt: parseDate(row.previous_secret_expires_at ?? row.previousSecretExpiresAt),
     disabled_reason: (row.disabled_reason ?? row.disabledReason ?? null) as string | null,
     disabled_at: parseDate(row.disabled_at ?? row.disabledAt),
     consecutive_failures: parseIntOr(row.consecutive_failures ?? row.consecutiveFailures, 0),

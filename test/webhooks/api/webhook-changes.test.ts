@@ -14,6 +14,8 @@ const current: WebhookRecord = {
   is_active: true,
   has_secret: true,
   secretEncrypted: 'sealed(old)',
+  previousSecretEncrypted: null,
+  previousSecretExpiresAt: null,
   disabled_reason: null,
   disabled_at: null,
   consecutive_failures: 3,

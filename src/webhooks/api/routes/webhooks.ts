@@ -13,6 +13,7 @@ import {
   webhookIdParams,
   webhookListItemSchema,
   webhookSchema,
+  regenerateSecretSchema,
   webhookUpdateSchema,
   webhookWithSecretSchema,
 } from '../schemas.js';
@@ -44,6 +45,15 @@ async function checkUrl(ctx: ApiContext, raw: Record<string, unknown>, unchanged
 function changeTools(ctx: ApiContext): ChangeTools {
   return { detectFormat, encrypt: (secret) => ctx.secretBox.encrypt(secret) };
 }
+
+const regeneratedSchema = webhookWithSecretSchema
+  .extend({
+    old_secret_expires_at: z
+      .string()
+      .nullable()
+      .describe('ISO 8601 UTC time until which the replaced secret still signs beside the new one; null when it stopped at once.'),
+  })
+  .meta({ id: 'WebhookWithRegeneratedSecret' });
 
 const subscribable = new Set<string>(subscribableEvents);
 const catalog = (Object.entries(eventCatalog) as [EventName, (typeof eventCatalog)[EventName]][]).map(([name, event]) => ({
@@ -179,17 +189,28 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}/regenerate-secret',
       operationId: 'regenerateWebhookSecret',
       summary: 'Replace the signing secret with a new `whsec_` + 64 hex one, shown once.',
+      description:
+        'With `old_secret_valid_for_seconds`, the replaced secret keeps signing `webhook-signature` (a second `v1,` entry) until ' +
+        '`old_secret_expires_at`, so a receiver can deploy the new secret without losing a delivery. ' +
+        'A later regenerate or a secret set through PUT ends the overlap.',
       params: webhookIdParams,
-      success: { status: 200, description: 'The webhook with its new secret.', data: webhookWithSecretSchema },
-      errors: [404],
-      handle: async ({ params }) => {
+      before: async (params) => void (await requireWebhook(ctx, params.id)),
+      body: regenerateSecretSchema,
+      success: { status: 200, description: 'The webhook with its new secret.', data: regeneratedSchema },
+      errors: [400, 404, 413, 422],
+      handle: async ({ params, body }) => {
         const current = await requireWebhook(ctx, params.id);
         const secret = generateSecret();
-        if (!(await ctx.webhooks.setSecret(current.id, ctx.secretBox.encrypt(secret)))) throw new NotFoundError('Webhook not found');
-        ctx.logger.info({ webhookId: current.id }, 'webhook secret regenerated');
+        const now = new Date();
+        const overlap = body.old_secret_valid_for_seconds;
+        const oldValidUntil = overlap > 0 && current.has_secret ? new Date(now.getTime() + overlap * 1000) : null;
+        if (!(await ctx.webhooks.rotateSecret(current.id, ctx.secretBox.encrypt(secret), oldValidUntil, now))) throw new NotFoundError('Webhook not found');
+        ctx.logger.info({ webhookId: current.id, oldSecretValidUntil: oldValidUntil }, 'webhook secret regenerated');
         return {
-          data: { ...webhookView(await requireWebhook(ctx, params.id)), secret },
-          message: 'Secret regenerated: store it now, it will not be shown again',
+          data: { ...webhookView(await requireWebhook(ctx, params.id)), secret, old_secret_expires_at: oldValidUntil?.toISOString() ?? null },
+          message: oldValidUntil
+            ? `Secret regenerated: store it now, it will not be shown again. The old secret also signs until ${oldValidUntil.toISOString()}.`
+            : 'Secret regenerated: store it now, it will not be shown again',
         };
       },
     }),
