@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import { SESSION_COOKIE, type SessionTokens } from '../auth/session.js';
 import { sameOrigin, sessionOf } from './auth.js';
+import { NUL_MESSAGE } from '../text.js';
 import { sessionCookie } from './cookies.js';
 import { page } from './layout.js';
 import { safeNextPath } from './next-path.js';
@@ -48,6 +49,7 @@ export function signInRoutes(deps: SignInDeps): Router {
     if (!sameOrigin(req.headers)) return renderLogin(res, 403, next, 'Sign in from this server’s own sign-in page.');
     const key = bodyField(req, 'api_key')?.trim();
     if (!key) return renderLogin(res, 422, next, 'Enter an API key.');
+    if (key.includes('\u0000')) return renderLogin(res, 422, next, `The API key ${NUL_MESSAGE}.`);
     if (!(await deps.apiKeys.verify(key))) return renderLogin(res, 401, next, 'That API key is not valid.');
     const { token } = deps.tokens.issue();
     res.setHeader('Set-Cookie', sessionCookie(SESSION_COOKIE, token, { maxAge: deps.tokens.ttlMs / 1000, secure: req.secure }));
