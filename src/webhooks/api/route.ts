@@ -65,7 +65,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[]): void {
 
 async function parseBody(route: ApiRoute, params: unknown, rawBody: unknown): Promise<unknown> {
   // SPEC §5 first: the schema and the deeper checks see well-formed text only.
-  const { clean: raw, errors: textErrors } = cleanFields(bodyObject(rawBody));
+  const { clean: raw, errors: textErrors } = cleanFields(bodyObject(rawBody), route.body);
   const result = route.body!.safeParse(raw);
   const errors = result.success ? {} : fieldErrors(result.error);
   const more = route.checkBody ? await route.checkBody({ params, raw }) : {};
