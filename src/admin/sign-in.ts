@@ -4,6 +4,7 @@ import { CredentialGuard } from '../auth/credential-guard.js';
 import type { LimiterFactory } from '../redis/limiters.js';
 import { SESSION_COOKIE, type SessionTokens } from '../auth/session.js';
 import { sameOrigin, sessionOf } from './auth.js';
+import { NUL_MESSAGE } from '../text.js';
 import { sessionCookie } from './cookies.js';
 import { page } from './layout.js';
 import { safeNextPath } from './next-path.js';
@@ -44,6 +45,7 @@ export function signInRoutes(deps: SignInDeps): Router {
     if (!sameOrigin(req.headers)) return renderLogin(res, 403, next, 'Sign in from this server’s own sign-in page.');
     const key = bodyField(req, 'api_key')?.trim();
     if (!key) return renderLogin(res, 422, next, 'Enter an API key.');
+    if (key.includes('\u0000')) return renderLogin(res, 422, next, `The API key ${NUL_MESSAGE}.`);
     const attempt = await guard.admit(req.ip ?? 'unknown', key);
     if (attempt.retryAfterSeconds !== null) {
       res.set('Retry-After', String(attempt.retryAfterSeconds));

@@ -346,13 +346,12 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
       return update;
     });
     if (written.length === 0) return results;
-    // One UPDATE for all: each column is a CASE on the primary key.
-    const replacements: unknown[] = [];
+    // One UPDATE for all: each column is a CASE on the primary key. Bound, because last_error
+    // quotes the receiver's answer, and a U+0000 in SQL text ends the statement on SQLite.
+    const bind: unknown[] = [];
+    const param = (value: unknown) => `$${bind.push(value)}`;
     const column = (value: (w: (typeof written)[number]) => unknown) => {
-      const arms = written.map((w) => {
-        replacements.push(w.input.rowId, value(w));
-        return 'WHEN ? THEN ?';
-      });
+      const arms = written.map((w) => `WHEN ${param(w.input.rowId)} THEN ${param(value(w))}`);
       return `CASE id ${arms.join(' ')} END`;
     };
     const set = [
@@ -365,12 +364,11 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
       `delivered_at = COALESCE(${column((w) => (w.update.deliveredAt ? sqlDate(sequelize, w.update.deliveredAt) : null))}, delivered_at)`,
       `updated_at = ${column((w) => sqlDate(sequelize, w.input.now))}`,
     ];
-    const ids = written.map((w) => w.input.rowId);
-    replacements.push(...ids);
+    const ids = written.map((w) => param(w.input.rowId));
     await sequelize.query(
       `UPDATE webhook_deliveries SET ${set.join(', ')}, lease_owner = NULL, lease_expires_at = NULL
-        WHERE id IN (${ids.map(() => '?').join(', ')})`,
-      { type: QueryTypes.BULKUPDATE, transaction, replacements },
+        WHERE id IN (${ids.join(', ')})`,
+      { type: QueryTypes.BULKUPDATE, transaction, bind },
     );
     await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
     return results;

@@ -66,18 +66,19 @@ export class DeliveryLogs {
 
   /** Newest first. `offset` past the end gives an empty page, not an error. */
   async page(webhookId: number, options: { page: number; perPage: number; status?: DeliveryStatus }): Promise<DeliveryPage> {
-    const where = options.status ? 'webhook_id = ? AND status = ?' : 'webhook_id = ?';
+    // Every value is bound (the status and the numbers are checked before, but bound is bound).
+    const where = options.status ? 'webhook_id = $1 AND status = $2' : 'webhook_id = $1';
     const params: unknown[] = options.status ? [webhookId, options.status] : [webhookId];
     const [countRow] = await this.sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE ${where}`, {
-      replacements: params,
+      bind: params,
       type: QueryTypes.SELECT,
     });
     const total = Number(countRow?.n ?? 0);
     const offset = (options.page - 1) * options.perPage;
     if (offset >= total) return { rows: [], total };
     const rows = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT ${LIST_COLUMNS}, ${LAST_RESPONSE_BODY} FROM webhook_deliveries WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
-      { replacements: [...params, options.perPage, offset], type: QueryTypes.SELECT },
+      `SELECT ${LIST_COLUMNS}, ${LAST_RESPONSE_BODY} FROM webhook_deliveries WHERE ${where} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      { bind: [...params, options.perPage, offset], type: QueryTypes.SELECT },
     );
     return { rows: rows.map(toDeliveryLog), total };
   }
@@ -90,14 +91,14 @@ export class DeliveryLogs {
     const column = deliveryRefColumn(ref);
     if (!column) return null;
     const [row] = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT ${LIST_COLUMNS}, body FROM webhook_deliveries WHERE ${column} = ? AND webhook_id = ?`,
-      { replacements: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
+      `SELECT ${LIST_COLUMNS}, body FROM webhook_deliveries WHERE ${column} = $1 AND webhook_id = $2`,
+      { bind: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
     );
     if (!row) return null;
     const attempts = await this.sequelize.query<Record<string, unknown>>(
       `SELECT attempt_number, request_headers, response_status, response_body, duration_ms, error, cause, created_at
-         FROM webhook_delivery_attempts WHERE delivery_row_id = ? ORDER BY attempt_number, id`,
-      { replacements: [Number(row.id)], type: QueryTypes.SELECT },
+         FROM webhook_delivery_attempts WHERE delivery_row_id = $1 ORDER BY attempt_number, id`,
+      { bind: [Number(row.id)], type: QueryTypes.SELECT },
     );
     const logs = attempts.map(toAttemptLog);
     // Attempts come oldest first, so the last one is the newest, as the list's lookup picks it.
@@ -110,8 +111,8 @@ export class DeliveryLogs {
     const column = deliveryRefColumn(ref);
     if (!column) return null;
     const [row] = await this.sequelize.query<{ delivery_id: string }>(
-      `SELECT delivery_id FROM webhook_deliveries WHERE ${column} = ? AND webhook_id = ?`,
-      { replacements: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
+      `SELECT delivery_id FROM webhook_deliveries WHERE ${column} = $1 AND webhook_id = $2`,
+      { bind: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
     );
     return row?.delivery_id ?? null;
   }

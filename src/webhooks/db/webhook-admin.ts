@@ -74,11 +74,13 @@ export class WebhookAdmin {
   /** Inserts a webhook and returns its id. */
   async create(values: NewWebhook, now = new Date()): Promise<number> {
     const at = sqlDate(this.sequelize, now);
+    // Bound, not replaced: `replacements` are escaped into the SQL text, where a U+0000 ends the
+    // statement on SQLite; bound values never become SQL.
     const [result] = await this.sequelize.query(
       `INSERT INTO webhooks (name, url, events, secret_encrypted, is_active, format, consecutive_failures, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+       VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)`,
       {
-        replacements: [values.name, values.url, JSON.stringify(values.events), values.secret_encrypted, values.is_active, values.format, at, at],
+        bind: [values.name, values.url, JSON.stringify(values.events), values.secret_encrypted, values.is_active, values.format, at, at],
         type: QueryTypes.INSERT,
       },
     );
@@ -95,17 +97,18 @@ export class WebhookAdmin {
     if (changes.secret_encrypted !== undefined) sets.push('previous_secret_encrypted = NULL', 'previous_secret_expires_at = NULL');
     for (const [column, value] of Object.entries(changes) as [keyof WebhookColumns, WebhookColumns[keyof WebhookColumns]][]) {
       if (value === undefined) continue;
-      sets.push(`${column} = ?`);
+      sets.push(`${column} = $${params.length + 1}`);
       params.push(
         column === 'events' ? JSON.stringify(value)
         : value instanceof Date ? sqlDate(this.sequelize, value)
         : value,
       );
     }
-    sets.push('updated_at = ?');
+    sets.push(`updated_at = $${params.length + 1}`);
     params.push(sqlDate(this.sequelize, now), id);
-    const changed = await this.sequelize.query(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = ?`, {
-      replacements: params,
+    // Column names come from WebhookColumns, never from input; every value is bound.
+    const changed = await this.sequelize.query(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = $${params.length}`, {
+      bind: params,
       type: QueryTypes.BULKUPDATE,
     });
     return Number(changed) > 0;

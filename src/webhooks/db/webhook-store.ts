@@ -84,9 +84,10 @@ export async function getWebhook(sequelize: Sequelize, id: number): Promise<Webh
 /** Disables an enabled webhook and says why (the admin sees the reason). False when it was already off or gone. */
 export async function disableWebhook(sequelize: Sequelize, id: number, reason: string, at: Date): Promise<boolean> {
   const changed = await exclusiveWrite(sequelize, () => sequelize.query(
-    `UPDATE webhooks SET is_active = :no, disabled_reason = :reason, disabled_at = :at, updated_at = :at
-     WHERE id = :id AND is_active = :yes`,
-    { type: QueryTypes.BULKUPDATE, replacements: { id, reason: clip(reason, 1024), at: sqlDate(sequelize, at), yes: true, no: false } },
+    // Bound: the reason may quote the receiver's answer (Slack's error code, say).
+    `UPDATE webhooks SET is_active = $1, disabled_reason = $2, disabled_at = $3, updated_at = $3
+     WHERE id = $4 AND is_active = $5`,
+    { type: QueryTypes.BULKUPDATE, bind: [false, clip(reason, 1024), sqlDate(sequelize, at), id, true] },
   ));
   return Number(changed) > 0;
 }
