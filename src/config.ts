@@ -131,6 +131,8 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json`, `pretty`, or `auto`: readable lines on a terminal (unless NODE_ENV=production), JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export type Config = Readonly<z.output<typeof envSchema>>;

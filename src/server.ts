@@ -57,7 +57,7 @@ export interface LiveChatServer {
 
 /** Builds the whole server: database and migrations, HTTP, Socket.IO, chat, plugins. */
 export async function createLiveChatServer(config: Config, options: { logger?: Logger; print?: (line: string) => void } = {}): Promise<LiveChatServer> {
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'livechat', config.LOG_FORMAT);
   const sequelize = await connectDatabase(config.DATABASE_URL);
   await migrateUp(sequelize, [...coreMigrations, ...(webhooksPlugin.migrations ?? [])]);
 
@@ -86,6 +86,8 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       res.status(503).json({ status: 'degraded', database: 'down' });
     }
   });
+  // A person opening the server's address lands on the admin sign-in (the console then shows the embed snippet).
+  app.get('/', (_req, res) => res.redirect(302, '/admin'));
   app.use(widgetRoutes({ root: projectRoot, publicUrl: config.PUBLIC_URL }));
 
   // Admin sessions are signed with the app key, so they survive restarts and work on every instance.
@@ -93,14 +95,14 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentSessionVerifier(sessions) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
-  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, limiters, nav: () => adminPages }));
+  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
   app.use(router);
   const plugins: PluginInstance[] = [
     await registerPlugin(readManifest(manifestPath), webhooksPlugin, {
       router,
       sequelize,
       hooks,
-      logger: logger.child({ plugin: 'webhooks' }),
+      logger,
       config,
       auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
       addAdminPage: (page) => adminPages.push(page),

@@ -13,6 +13,17 @@ function isInternalName(host: string): boolean {
 
 const allowHint = 'refused unless listed in WEBHOOK_ALLOWED_HOSTS';
 
+/**
+ * A local receiver needs both variables; naming only the first costs the user a second failed try
+ * and a second restart, so the http refusal names the other one too when this host needs it.
+ */
+function localReceiverHint(hostname: string, allowList: readonly string[]): string {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const local = parseIp(host) !== null ? blockedAddressReason(host) !== null : isInternalName(host);
+  if (!local || isAllowListed(host, null, allowList)) return '';
+  return ` Host ${host} must also be listed in WEBHOOK_ALLOWED_HOSTS: for a local receiver start the server with WEBHOOK_ALLOW_HTTP=true WEBHOOK_ALLOWED_HOSTS=${host}.`;
+}
+
 export interface UrlRuleOptions {
   allowHttp: boolean;
   allowList: readonly string[];
@@ -50,7 +61,7 @@ export async function validateWebhookUrl(raw: string, options: UrlRuleOptions): 
 
   const errors: string[] = [];
   if (url.protocol === 'http:' && !options.allowHttp) {
-    errors.push('URL must use https:// (http:// is accepted only when WEBHOOK_ALLOW_HTTP=true).');
+    errors.push('URL must use https:// (http:// is accepted only when WEBHOOK_ALLOW_HTTP=true).' + localReceiverHint(url.hostname, options.allowList));
   } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     errors.push(options.allowHttp ? 'URL must use http:// or https://.' : 'URL must use https://.');
   }

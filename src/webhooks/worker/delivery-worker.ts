@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       // Not permitted here: run at the chat's priority.
     }
   }
-  const logger = createLogger(config.LOG_LEVEL, 'livechat').child({ plugin: 'webhooks', thread: 'delivery' });
+  const logger = createLogger(config.LOG_LEVEL, 'livechat', config.LOG_FORMAT).child({ plugin: 'webhooks', thread: 'delivery' });
   // The engine never runs more than WEBHOOK_DB_CONCURRENCY operations at once.
   const sequelize = await connectDatabase(config.DATABASE_URL, { poolMax: config.WEBHOOK_DB_CONCURRENCY });
   const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
