@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { signPayload } from './signing.js';
+import { signPayload } from './http/signing.js';
 
 // Receivers install this file alone (`livechat-webhooks/verify`): keep its imports to node:crypto.
 

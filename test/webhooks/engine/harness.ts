@@ -9,9 +9,9 @@ import { SecretBox } from '../../../src/crypto/secret-box.js';
 import { HookBus } from '../../../src/hooks.js';
 import { createLogger } from '../../../src/logger.js';
 import type { MessageData } from '../../../src/events.js';
-import { createAddressGuard } from '../../../src/webhooks/address-guard.js';
-import { DeliveryEngine, type DeliveryEngineOptions } from '../../../src/webhooks/engine.js';
-import { createDeliveryGot } from '../../../src/webhooks/sender.js';
+import { createAddressGuard } from '../../../src/webhooks/http/address-guard.js';
+import { DeliveryEngine, type DeliveryEngineOptions } from '../../../src/webhooks/delivery/engine.js';
+import { createDeliveryGot } from '../../../src/webhooks/http/sender.js';
 import { parseBool, parseDate, sqlDate } from '../../../src/webhooks/db/values.js';
 import { createTestDatabase, type TestDialect } from '../../support/databases.js';
 

@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Sequelize } from 'sequelize';
 import type { Got } from 'got';
-import type { Config } from '../config.js';
-import type { SecretBox } from '../crypto/secret-box.js';
-import { subscribableEvents } from '../events.js';
-import type { HookBus, HookPayload } from '../hooks.js';
-import type { Logger } from '../logger.js';
-import type { AddressGuard } from './address-guard.js';
-import type { Cause, Outcome } from './classify.js';
+import type { Config } from '../../config.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { subscribableEvents } from '../../events.js';
+import type { HookBus, HookPayload } from '../../hooks.js';
+import type { Logger } from '../../logger.js';
+import type { AddressGuard } from '../http/address-guard.js';
+import type { Cause, Outcome } from '../http/classify.js';
 import {
   claimDeliveries,
   completeAttempts,
@@ -21,7 +21,7 @@ import {
   type ClaimedDelivery,
   type DeliveryState,
   type DeliveryUpdate,
-} from './db/deliveries.js';
+} from '../db/deliveries.js';
 import {
   disableWebhook,
   getWebhook,
@@ -29,18 +29,18 @@ import {
   recordWebhookFailure,
   recordWebhookSuccess,
   type WebhookRecord,
-} from './db/webhook-store.js';
-import { fanOutEvents } from './db/events.js';
-import { buildEnvelope } from './envelope.js';
-import { planDeliveries } from './fanout.js';
+} from '../db/webhook-store.js';
+import { fanOutEvents } from '../db/events.js';
+import { buildEnvelope } from '../events/envelope.js';
+import { planDeliveries } from '../events/plan.js';
 import { GroupCommit } from './group-commit.js';
-import { renderBody } from './formats/index.js';
+import { renderBody } from '../events/formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
 import { Semaphore } from './semaphore.js';
-import { Outbox, type CommittedRow } from './outbox.js';
-import { nextRetryDelayMs } from './retry-policy.js';
-import { Sender, systemClock, type Clock, type SendResult } from './sender.js';
+import { Outbox, type CommittedRow } from '../outbox/outbox.js';
+import { nextRetryDelayMs } from '../http/retry-policy.js';
+import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
 import { startSweeper } from './sweeper.js';
 
 /** One attempt as the Test action and the API report it. */
