@@ -21,7 +21,7 @@ import {
   type ClaimedDelivery,
   type DeliveryState,
   type DeliveryUpdate,
-} from '../db/deliveries.js';
+} from '../db/claim.js';
 import {
   disableWebhook,
   getWebhook,
@@ -30,7 +30,7 @@ import {
   recordWebhookSuccess,
   type WebhookRecord,
 } from '../db/webhook-store.js';
-import { fanOutEvents } from '../db/events.js';
+import { fanOutEvents } from '../db/fan-out-events.js';
 import { buildEnvelope } from '../events/envelope.js';
 import { planDeliveries } from '../events/plan.js';
 import { GroupCommit } from './group-commit.js';

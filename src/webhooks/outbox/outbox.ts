@@ -1,8 +1,8 @@
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { HookPayload } from '../../hooks.js';
 import { writeTransaction } from '../../db/write-queue.js';
-import { committedRows, insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from '../db/deliveries.js';
-import { insertEvent } from '../db/events.js';
+import { committedRows, insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from '../db/claim.js';
+import { insertEvent } from '../db/fan-out-events.js';
 import { listActiveWebhooks, type WebhookRecord } from '../db/webhook-store.js';
 import { planDeliveries } from '../events/plan.js';
 import type { Clock } from '../http/sender.js';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { claimDeliveries, completeAttempt, completeAttempts, insertDeliveries, type AttemptCompletion, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
-import { startHarness, type Harness } from './harness.js';
+import { claimDeliveries, completeAttempt, completeAttempts, insertDeliveries, type AttemptCompletion, type NewDelivery } from '../../../src/webhooks/db/claim.js';
+import { startHarness, type Harness } from '../../support/engine-rig.js';
 
 async function insertDue(h: Harness, webhookId: number, count: number): Promise<void> {
   const now = h.clock.now();

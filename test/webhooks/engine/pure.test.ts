@@ -6,7 +6,7 @@ import { buildEnvelope } from '../../../src/webhooks/events/envelope.js';
 import type { Outcome } from '../../../src/webhooks/http/classify.js';
 import type { WebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
 import { toWebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
-import { messageData } from './harness.js';
+import { messageData } from '../../support/engine-rig.js';
 
 const failure = (extra: Partial<Outcome> = {}): Outcome => ({
   ok: false, cause: 'server_error', permanent: false, disableReason: null, retryAfterMs: null, pauseMs: null, message: 'HTTP 500', ...extra,

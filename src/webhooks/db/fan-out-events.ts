@@ -2,7 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { ChatEventName } from '../../events.js';
 import type { HookPayload } from '../../hooks.js';
 import { writeTransaction } from '../../db/write-queue.js';
-import { committedRows, insertDeliveries, type ClaimedDelivery, type NewDelivery } from './deliveries.js';
+import { committedRows, insertDeliveries, type ClaimedDelivery, type NewDelivery } from './claim.js';
 import { listActiveWebhooks, type WebhookRecord } from './webhook-store.js';
 import { parseDate, parseIntOr, sqlDate } from './values.js';
 
