@@ -9,19 +9,12 @@ import type { HookBus, HookPayload } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AddressGuard } from '../http/address-guard.js';
 import type { Cause, Outcome } from '../http/classify.js';
-import {
-  claimDeliveries,
-  completeAttempts,
-  insertClaimedDelivery,
-  insertIdsAreConsecutive,
-  releaseLeases,
-  requeueDelivery,
-  requeueFailed,
-  type AttemptCompletion,
-  type ClaimedDelivery,
-  type DeliveryState,
-  type DeliveryUpdate,
-} from '../db/claim.js';
+import { claimDeliveries } from '../db/claim.js';
+import type { ClaimedDelivery, DeliveryState, DeliveryUpdate } from '../db/delivery-rows.js';
+import { insertClaimedDelivery, insertIdsAreConsecutive } from '../db/insert-deliveries.js';
+import { completeAttempts, type AttemptCompletion } from '../db/record-attempts.js';
+import { releaseLeases } from '../db/release.js';
+import { requeueDelivery, requeueFailed } from '../db/requeue.js';
 import {
   disableWebhook,
   getWebhook,
@@ -30,14 +23,13 @@ import {
   recordWebhookSuccess,
   type WebhookRecord,
 } from '../db/webhook-store.js';
-import { fanOutEvents } from '../db/fan-out-events.js';
 import { buildEnvelope } from '../events/envelope.js';
-import { planDeliveries } from '../events/plan.js';
 import { GroupCommit } from './group-commit.js';
 import { renderBody } from '../events/formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
 import { Semaphore } from './semaphore.js';
+import { fanOutEvents } from '../outbox/event-fan-out.js';
 import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { nextRetryDelayMs } from '../http/retry-policy.js';
 import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
@@ -379,7 +371,8 @@ export class DeliveryEngine implements WebhookEngine {
     const result = await this.#db(() => fanOutEvents(this.#sequelize, {
       ...(ids ? { ids } : {}),
       limit: ids?.length ?? FAN_OUT_BATCH,
-      plan: (payload, webhooks) => planDeliveries(payload, webhooks, { now, ...this.#renderOptions() }).rows,
+      now,
+      ...this.#renderOptions(),
       lease,
     }));
     if (result.rows.length > 0) this.#sendSoon(result.rows, result.webhooks);

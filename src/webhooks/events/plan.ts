@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HookPayload } from '../../hooks.js';
-import type { NewDelivery } from '../db/claim.js';
+import type { NewDelivery } from '../db/delivery-rows.js';
 import type { WebhookRecord } from '../db/webhook-store.js';
 import { buildEnvelope } from './envelope.js';
 import { renderBody } from './formats/index.js';

@@ -6,7 +6,7 @@ import { subscribableEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AttemptResult, WebhookEngine } from '../delivery/engine.js';
-import { EventOutbox } from '../outbox/outbox.js';
+import { EventOutbox } from '../outbox/event-outbox.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
 export interface ThreadedEngineOptions {
