@@ -14,14 +14,69 @@ export interface ClaimOptions {
   /** Leave the rows of these webhooks alone (full or paused in this process). */
   skipWebhookIds?: readonly number[];
   /**
-   * Called per candidate row, oldest due first, inside the claim: true takes it. A refused row is
-   * not written, so it is left exactly as it was (the caller had no slot for its webhook).
+   * How many rows each webhook may take (the caller's free slots and room to hold rows ahead),
+   * read before the claim: the claim chooses by this data alone and calls nothing while it holds
+   * its locks. A refused row is not written, so it is left exactly as it was. Absent: take every candidate.
    */
-  accept?: (candidate: { id: number; webhookId: number }) => boolean;
+  quota?: ClaimQuota;
+}
+
+/** A webhook's share of one claim: rows to start now, and rows to hold for its next free slots. */
+export interface WebhookQuota {
+  slots: number;
+  ahead: number;
+}
+
+export interface ClaimQuota {
+  /** Slots free in all (attempts that may start now, whatever the webhook). */
+  total: number;
+  byWebhook: ReadonlyMap<number, WebhookQuota>;
+  /** The share of a webhook not named in byWebhook. */
+  others: WebhookQuota;
+}
+
+/**
+ * Chooses, oldest due first, the candidates the quota allows (pure): each takes one of its
+ * webhook's slots while the total has one, else a place ahead while the total has a slot at all;
+ * the others are refused and their webhooks named.
+ */
+export function chooseWithinQuota(
+  candidates: readonly { id: number; webhookId: number }[],
+  quota: ClaimQuota,
+): { taken: { id: number; webhookId: number }[]; ahead: Set<number>; refused: Set<number>; capacityExhausted: boolean } {
+  let total = quota.total;
+  const left = new Map<number, WebhookQuota>();
+  const taken: { id: number; webhookId: number }[] = [];
+  const ahead = new Set<number>();
+  const refused = new Set<number>();
+  let capacityExhausted = false;
+  for (const candidate of candidates) {
+    let share = left.get(candidate.webhookId);
+    if (!share) left.set(candidate.webhookId, (share = { ...(quota.byWebhook.get(candidate.webhookId) ?? quota.others) }));
+    if (total > 0 && share.slots > 0) {
+      share.slots--;
+      total--;
+      taken.push(candidate);
+    } else if (total > 0 && share.ahead > 0) {
+      share.ahead--;
+      ahead.add(candidate.id);
+      taken.push(candidate);
+    } else {
+      refused.add(candidate.webhookId);
+      if (total === 0) capacityExhausted = true;
+    }
+  }
+  return { taken, ahead, refused, capacityExhausted };
 }
 
 export interface ClaimResult {
   claimed: ClaimedDelivery[];
+  /** Row ids of `claimed` taken to hold ahead (see ClaimQuota), not to start now. */
+  ahead: Set<number>;
+  /** Webhooks with candidates the quota refused (left due). */
+  refused: Set<number>;
+  /** A candidate was refused because no slot was free in all. */
+  capacityExhausted: boolean;
   /** Candidate rows seen (claimed or refused): fewer than the limit means nothing else is due. */
   seen: number;
 }
@@ -31,7 +86,8 @@ export interface ClaimResult {
  * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
  */
 export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimResult> {
-  if (options.limit <= 0 || options.deliveryIds?.length === 0) return { claimed: [], seen: 0 };
+  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false };
+  if (options.limit <= 0 || options.deliveryIds?.length === 0) return { ...none, seen: 0 };
   const mysql = isMysql(sequelize);
   const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
   if (options.deliveryIds) where.push('d.delivery_id IN (:deliveryIds)');
@@ -60,8 +116,10 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
         },
       },
     );
-    const taken = options.accept ? rows.filter((r) => options.accept!({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0) })) : rows;
-    if (taken.length === 0) return { claimed: [], seen: rows.length };
+    const candidates = rows.map((r) => ({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0) }));
+    const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
+    const { taken, ahead, refused, capacityExhausted } = chosen;
+    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length };
     const until = sqlDate(sequelize, options.leaseUntil);
     await sequelize.query(
       'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
@@ -85,7 +143,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
       createdAt: parseDate(r.created_at) ?? options.now,
       leaseOwner: options.owner,
     }));
-    return { claimed, seen: rows.length };
+    return { claimed, ahead, refused, capacityExhausted, seen: rows.length };
   }, engineTransaction);
 }
 
