@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { signPayload, signStandard } from './signing.js';
+import { signPayload, signStandard } from './http/signing.js';
 
 // Receivers install this file alone (`livechat-webhooks/verify`): keep its imports to node:crypto.
 

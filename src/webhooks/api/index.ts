@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { WebhookEngine } from '../engine.js';
+import type { WebhookEngine } from '../delivery/engine.js';
 import { WebhookAdmin } from '../db/webhook-admin.js';
 import { DeliveryLogs } from '../db/delivery-logs.js';
 import type { ApiContext } from './context.js';

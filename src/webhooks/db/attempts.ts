@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { Cause } from '../classify.js';
+import type { Cause } from '../http/classify.js';
 import { clip, sqlDate } from './values.js';
 
 /** One attempt as the delivery log keeps it (SPEC §7: number, request headers, status, capped body, duration, error). */

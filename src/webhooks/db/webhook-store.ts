@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { WebhookFormat } from '../formats/index.js';
+import type { WebhookFormat } from '../events/formats/index.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
 import { exclusiveWrite } from '../../db/write-queue.js';
 

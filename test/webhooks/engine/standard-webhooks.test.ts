@@ -8,8 +8,8 @@ import { WebhookAdmin } from '../../../src/webhooks/db/webhook-admin.js';
 import { verifyStandardWebhookDetailed, verifyWebhook } from '../../../src/webhooks/verify.js';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/receiver.js';
-import { ThreadedDeliveryEngine } from '../../../src/webhooks/worker/threaded-engine.js';
-import { appKey, messageData, retryNow, startHarness, type Harness } from './harness.js';
+import { ThreadedDeliveryEngine } from '../../../src/webhooks/thread/host.js';
+import { appKey, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 import { libraries, verifyWith } from './standard-libraries.js';
 
 const formats = ['json', 'slack', 'discord'] as const;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import got from 'got';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { createAddressGuard } from '../../../src/webhooks/address-guard.js';
-import { Sender, type SendRequest } from '../../../src/webhooks/sender.js';
-import { signStandard, standardKey, standardSignatureHeader } from '../../../src/webhooks/signing.js';
+import { createAddressGuard } from '../../../src/webhooks/http/address-guard.js';
+import { Sender, type SendRequest } from '../../../src/webhooks/http/sender.js';
+import { signStandard, standardKey, standardSignatureHeader } from '../../../src/webhooks/http/signing.js';
 import { verifyStandardWebhook, verifyStandardWebhookDetailed } from '../../../src/webhooks/verify.js';
 import { libraries, verifyWith } from '../engine/standard-libraries.js';
 

@@ -1,4 +1,4 @@
-import { validateWebhookUrl } from '../../../src/webhooks/url-rules.js';
+import { validateWebhookUrl } from '../../../src/webhooks/http/url-rules.js';
 
 /** Public DNS answers for the names these tests use, so no test depends on the network. */
 const zone: Record<string, string[]> = {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { eventCatalog, subscribableEvents, type EventName } from '../../../events.js';
-import { detectFormat } from '../../formats/index.js';
-import { validateWebhookUrl } from '../../url-rules.js';
+import { detectFormat } from '../../events/formats/index.js';
+import { validateWebhookUrl } from '../../http/url-rules.js';
 import { requireWebhook, type ApiContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { defineRoute, type ApiRoute } from '../route.js';

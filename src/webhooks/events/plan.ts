@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { HookPayload } from '../hooks.js';
-import type { NewDelivery } from './db/deliveries.js';
-import type { WebhookRecord } from './db/webhook-store.js';
+import type { HookPayload } from '../../hooks.js';
+import type { NewDelivery } from '../db/delivery-rows.js';
+import type { WebhookRecord } from '../db/webhook-store.js';
 import { buildEnvelope } from './envelope.js';
 import { renderBody } from './formats/index.js';
 

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { WebhookFormat } from './formats/index.js';
+import type { WebhookFormat } from '../events/formats/index.js';
 
 /** Why an attempt ended as it did; stored with the attempt and shown to the admin. */
 export type Cause =

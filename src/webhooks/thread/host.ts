@@ -5,8 +5,8 @@ import { hasSessionReadCommitted } from '../../db/connect.js';
 import { subscribableEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
-import type { AttemptResult, WebhookEngine } from '../engine.js';
-import { EventOutbox } from '../outbox.js';
+import type { AttemptResult, WebhookEngine } from '../delivery/engine.js';
+import { EventOutbox } from '../outbox/event-outbox.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
 export interface ThreadedEngineOptions {
@@ -206,13 +206,13 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
 }
 
 /**
- * Starts delivery-worker.js next to this module; from the TypeScript sources (tests, tsx) it is
+ * Starts entry.js next to this module; from the TypeScript sources (tests, tsx) it is
  * loaded through tsx, since a worker does not inherit the loader of the thread that starts it.
  */
 function startWorker(init: WorkerInit): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./delivery-worker.js', here), { workerData: init });
-  const entry = new URL('./delivery-worker.ts', here).href;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./entry.js', here), { workerData: init });
+  const entry = new URL('./entry.ts', here).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
   return new Worker(bootstrap, { eval: true, workerData: init });
 }

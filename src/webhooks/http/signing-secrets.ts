@@ -1,5 +1,5 @@
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { WebhookRecord } from './db/webhook-store.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { WebhookRecord } from '../db/webhook-store.js';
 import type { SendRequest } from './sender.js';
 
 /**

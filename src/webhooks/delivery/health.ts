@@ -1,4 +1,4 @@
-import type { WebhookRecord } from './db/webhook-store.js';
+import type { WebhookRecord } from '../db/webhook-store.js';
 
 export interface HealthRules {
   /** Disable after this many consecutive failed deliveries (0 = never). */

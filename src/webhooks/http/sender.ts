@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Got, Request } from 'got';
 import type { AddressGuard } from './address-guard.js';
 import { classifyError, classifyResponse, type Outcome } from './classify.js';
-import type { WebhookFormat } from './formats/index.js';
+import type { WebhookFormat } from '../events/formats/index.js';
 import { signPayload, standardSignatureHeader } from './signing.js';
 
 /** At most this much of a response body is read and stored (SPEC §6); the rest is never downloaded. */

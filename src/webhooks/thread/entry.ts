@@ -4,9 +4,9 @@ import got from 'got';
 import { connectDatabase } from '../../db/connect.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { createLogger } from '../../logger.js';
-import { createAddressGuard } from '../address-guard.js';
-import { DeliveryEngine } from '../engine.js';
-import { createDeliveryGot } from '../sender.js';
+import { createAddressGuard } from '../http/address-guard.js';
+import { DeliveryEngine } from '../delivery/engine.js';
+import { createDeliveryGot } from '../http/sender.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
 /**

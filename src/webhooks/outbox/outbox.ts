@@ -1,19 +1,11 @@
 import { ForeignKeyConstraintError, type Sequelize, type Transaction } from 'sequelize';
-import type { HookPayload } from '../hooks.js';
-import { writeTransaction } from '../db/write-queue.js';
-import { committedRows, insertDeliveries, insertIdsAreConsecutive, type ClaimedDelivery } from './db/deliveries.js';
-import { insertEvent } from './db/events.js';
-import { listActiveWebhooks, type WebhookRecord } from './db/webhook-store.js';
-import { planDeliveries } from './fanout.js';
-import type { Clock } from './sender.js';
+import type { HookPayload } from '../../hooks.js';
+import { insertIdsAreConsecutive } from '../db/insert-deliveries.js';
+import { listActiveWebhooks, type WebhookRecord } from '../db/webhook-store.js';
+import type { Clock } from '../http/sender.js';
+import { fanOut, type CommittedRow, type FanOut } from './fan-out.js';
 
-/** Deliveries of one committed event, for whoever makes their first attempt. */
-export interface CommittedRow {
-  deliveryId: string;
-  webhookId: number;
-  /** The row as inserted already leased (see OutboxOptions.leaseMs): it is sent without a claim. */
-  claimed?: ClaimedDelivery;
-}
+export type { CommittedRow } from './fan-out.js';
 
 export interface OutboxOptions {
   sequelize: Sequelize;
@@ -46,29 +38,30 @@ export class Outbox {
   async enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
     const { sequelize, clock, publicUrl } = this.#options;
     const now = clock.now();
-    const plan = async () => planDeliveries(payload, await this.webhooks(transaction), { now, ...(publicUrl ? { publicUrl } : {}) });
-    let planned = await plan();
-    if (planned.rows.length === 0) return;
-    // Asked on the chat's connection, as the webhooks are (once per Sequelize).
-    const lease = this.#options.lease && (await insertIdsAreConsecutive(sequelize, transaction)) ? this.#options.lease(now) : undefined;
+    const newLease = this.#options.lease;
+    // Asked (once the event has rows) on the chat's connection, as the webhooks are (once per Sequelize).
+    const lease = async () => (newLease && (await insertIdsAreConsecutive(sequelize, transaction)) ? newLease(now) : null);
     // The outbox write runs in the chat's transaction, on its connection, and must not wait for the gate.
-    const insert = (rows: typeof planned.rows) => {
-      const leased = lease ? rows.map((r) => ({ ...r, lease })) : rows;
-      return transaction ? insertDeliveries(sequelize, leased, transaction) : this.#options.db(() => insertDeliveries(sequelize, leased));
-    };
-    let ids: number[] | null;
+    const write = async (): Promise<FanOut> =>
+      fanOut(sequelize, [payload], await this.webhooks(transaction), {
+        now,
+        ...(publicUrl ? { publicUrl } : {}),
+        lease,
+        ...(transaction ? { transaction } : { gate: this.#options.db }),
+      });
+    let written: FanOut;
     try {
-      ids = await insert(planned.rows);
+      written = await write();
     } catch (err) {
       // A webhook deleted by another process since the list was read. Only the statement failed
       // (MySQL and SQLite keep the transaction), so try once more with a fresh list.
       if (!(err instanceof ForeignKeyConstraintError)) throw err;
-      planned = await plan();
-      ids = await insert(planned.rows);
+      written = await write();
     }
+    if (written.rows.length === 0) return;
     // Inserted leased, with known ids: the first attempts are sent as they stand, no claim needed.
-    const rows: CommittedRow[] = committedRows(planned.rows, ids, lease);
-    const webhooks = planned.webhooks;
+    const rows: CommittedRow[] = written.rows;
+    const webhooks = written.webhooks;
     // The first attempt starts right after the commit, off the chat's path: the ack never waits for HTTP.
     if (transaction) transaction.afterCommit(() => this.#options.committed(rows, webhooks));
     else this.#options.committed(rows, webhooks);
@@ -89,28 +82,5 @@ export class Outbox {
     // Either way a chat event's read never queues behind the engine's own database work.
     if (transaction) return listActiveWebhooks(sequelize, sequelize.getDialect() === 'sqlite' ? undefined : transaction);
     return this.#options.db(() => listActiveWebhooks(sequelize));
-  }
-}
-
-/**
- * The event outbox (thread mode): one row per chat event in the chat's transaction, whatever the
- * number of webhooks; no webhook read, no bodies rendered on the chat's thread. The delivery
- * worker fans the event out after the commit (or, if it was not told, at its next sweep).
- */
-export class EventOutbox {
-  constructor(
-    private readonly sequelize: Sequelize,
-    /** Told of each event once committed. */
-    private readonly committed: (eventIds: number[]) => void,
-  ) {}
-
-  async enqueue(payload: HookPayload, transaction?: Transaction): Promise<void> {
-    if (!transaction) {
-      const id = await writeTransaction(this.sequelize, (t) => insertEvent(this.sequelize, payload, t));
-      this.committed([id]);
-      return;
-    }
-    const id = await insertEvent(this.sequelize, payload, transaction);
-    transaction.afterCommit(() => this.committed([id]));
   }
 }

@@ -1,4 +1,4 @@
-import type { Envelope } from '../../events.js';
+import type { Envelope } from '../../../events.js';
 import { summarise } from './summary.js';
 import { fit } from './text.js';
 

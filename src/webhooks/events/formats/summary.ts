@@ -1,4 +1,4 @@
-import type { Envelope, EventName } from '../../events.js';
+import type { Envelope, EventName } from '../../../events.js';
 import { fit, text } from './text.js';
 
 /**

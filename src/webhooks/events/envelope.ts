@@ -1,4 +1,4 @@
-import type { Envelope, EventData, EventName } from '../events.js';
+import type { Envelope, EventData, EventName } from '../../events.js';
 
 /**
  * The SPEC §5 envelope. `timestamp` is when the event happened, not when it is sent, so every

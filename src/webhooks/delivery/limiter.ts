@@ -105,6 +105,27 @@ export class AttemptLimiter {
     return false;
   }
 
+  /**
+   * How many attempts `key` could start now, ignoring the total (its free slots, bounded by what is
+   * left of its rate-limit window), and whether taking them all would pause it. Reads, changes nothing.
+   */
+  share(key: number, nowMs: number): { slots: number; pausesAfter: boolean } {
+    if (this.isPaused(key, nowMs)) return { slots: 0, pausesAfter: true };
+    const free = Math.max(0, this.perKey - (this.#perKey.get(key) ?? 0));
+    const budget = this.#budgets.get(key);
+    let remaining = Number.POSITIVE_INFINITY;
+    if (budget) {
+      if (nowMs < budget.resetAtMs) remaining = budget.remaining;
+      else if (budget.limit !== null) remaining = budget.limit;
+    }
+    return remaining <= free ? { slots: Math.max(0, remaining), pausesAfter: true } : { slots: free, pausesAfter: false };
+  }
+
+  /** Keys with attempts in flight or a known rate-limit window: the ones whose share differs from a fresh key's. */
+  knownKeys(): number[] {
+    return [...new Set([...this.#perKey.keys(), ...this.#budgets.keys()])];
+  }
+
   /** Keys that cannot take another attempt now (full or paused): a claim skips their rows. */
   blockedKeys(nowMs: number): number[] {
     const keys = new Set<number>();

@@ -2,27 +2,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Sequelize } from 'sequelize';
 import type { Got } from 'got';
-import type { Config } from '../config.js';
-import type { SecretBox } from '../crypto/secret-box.js';
-import { subscribableEvents } from '../events.js';
-import type { HookBus, HookPayload } from '../hooks.js';
-import type { Logger } from '../logger.js';
-import type { AddressGuard } from './address-guard.js';
-import type { Cause, Outcome } from './classify.js';
-import { openSigningSecrets } from './signing-secrets.js';
-import {
-  claimDeliveries,
-  completeAttempts,
-  insertClaimedDelivery,
-  insertIdsAreConsecutive,
-  releaseLeases,
-  requeueDelivery,
-  requeueFailed,
-  type AttemptCompletion,
-  type ClaimedDelivery,
-  type DeliveryState,
-  type DeliveryUpdate,
-} from './db/deliveries.js';
+import type { Config } from '../../config.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { subscribableEvents } from '../../events.js';
+import type { HookBus, HookPayload } from '../../hooks.js';
+import type { Logger } from '../../logger.js';
+import type { AddressGuard } from '../http/address-guard.js';
+import type { Cause, Outcome } from '../http/classify.js';
+import { claimDeliveries, type ClaimQuota, type WebhookQuota } from '../db/claim.js';
+import type { ClaimedDelivery, DeliveryUpdate } from '../db/delivery-rows.js';
+import { decideDelivery } from './decide.js';
+import { insertClaimedDelivery, insertIdsAreConsecutive } from '../db/insert-deliveries.js';
+import { completeAttempts, type AttemptCompletion } from '../db/record-attempts.js';
+import { releaseLeases } from '../db/release.js';
+import { requeueDelivery, requeueFailed } from '../db/requeue.js';
+import { openSigningSecrets } from '../http/signing-secrets.js';
 import {
   disableWebhook,
   getWebhook,
@@ -30,18 +24,16 @@ import {
   recordWebhookFailure,
   recordWebhookSuccess,
   type WebhookRecord,
-} from './db/webhook-store.js';
-import { fanOutEvents } from './db/events.js';
-import { buildEnvelope } from './envelope.js';
-import { planDeliveries } from './fanout.js';
+} from '../db/webhook-store.js';
+import { buildEnvelope } from '../events/envelope.js';
 import { GroupCommit } from './group-commit.js';
-import { renderBody } from './formats/index.js';
+import { renderBody } from '../events/formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
 import { Semaphore } from './semaphore.js';
-import { Outbox, type CommittedRow } from './outbox.js';
-import { nextRetryDelayMs } from './retry-policy.js';
-import { Sender, systemClock, type Clock, type SendResult } from './sender.js';
+import { fanOutEvents } from '../outbox/event-fan-out.js';
+import { Outbox, type CommittedRow } from '../outbox/outbox.js';
+import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
 import { startSweeper } from './sweeper.js';
 
 /** One attempt as the Test action and the API report it. */
@@ -380,7 +372,8 @@ export class DeliveryEngine implements WebhookEngine {
     const result = await this.#db(() => fanOutEvents(this.#sequelize, {
       ...(ids ? { ids } : {}),
       limit: ids?.length ?? FAN_OUT_BATCH,
-      plan: (payload, webhooks) => planDeliveries(payload, webhooks, { now, ...this.#renderOptions() }).rows,
+      now,
+      ...this.#renderOptions(),
       lease,
     }));
     if (result.rows.length > 0) this.#sendSoon(result.rows, result.webhooks);
@@ -527,44 +520,19 @@ export class DeliveryEngine implements WebhookEngine {
   ): Promise<{ claimed: number; seen: number }> {
     const now = this.#clock.now();
     const nowMs = now.getTime();
-    const slots: number[] = [];
-    const aheadIds = new Set<number>();
-    const aheadCount = new Map<number, number>();
     // A full (not paused) webhook with room in its held queue stays a candidate: its rows are claimed ahead.
     const skipped = new Set(this.#limiter.blockedKeys(nowMs).filter((id) => this.#limiter.isPaused(id, nowMs) || this.#heldRoom(id) === 0));
-    let result;
-    try {
-      result = await this.#db(() => claimDeliveries(this.#sequelize, {
-        owner: this.#newLeaseOwner(),
-        now,
-        leaseUntil: new Date(nowMs + this.#leaseMs),
-        limit: scope.limit,
-        ...(scope.deliveryIds ? { deliveryIds: scope.deliveryIds } : {}),
-        skipWebhookIds: [...skipped],
-        accept: ({ id, webhookId }) => {
-          if (this.#stopping) return false;
-          if (!this.#limiter.tryAcquire(webhookId, nowMs)) {
-            // Its slots are taken but it is not paused: hold a few rows for the slots about to free.
-            const ahead = aheadCount.get(webhookId) ?? 0;
-            if (this.#limiter.free > 0 && !this.#limiter.isPaused(webhookId, nowMs) && ahead < this.#heldRoom(webhookId)) {
-              aheadIds.add(id);
-              aheadCount.set(webhookId, ahead + 1);
-              return true;
-            }
-            skipped.add(webhookId);
-            if (this.#limiter.free === 0) this.#waitingForCapacity = true;
-            return false;
-          }
-          slots.push(webhookId);
-          // That request may have used the last of the receiver's window: sweep again when it resets.
-          this.#wakeAfterPause(webhookId, nowMs);
-          return true;
-        },
-      }));
-    } catch (err) {
-      for (const webhookId of slots) this.#limiter.release(webhookId);
-      throw err;
-    }
+    const result = await this.#db(() => claimDeliveries(this.#sequelize, {
+      owner: this.#newLeaseOwner(),
+      now,
+      leaseUntil: new Date(nowMs + this.#leaseMs),
+      limit: scope.limit,
+      ...(scope.deliveryIds ? { deliveryIds: scope.deliveryIds } : {}),
+      skipWebhookIds: [...skipped],
+      quota: this.#claimQuota(nowMs),
+    }));
+    for (const webhookId of result.refused) skipped.add(webhookId);
+    if (result.capacityExhausted) this.#waitingForCapacity = true;
     for (const webhookId of skipped) this.#waiting.add(webhookId);
     // A slot may have freed while the claim ran, before these rows were marked as waiting for it.
     if ([...skipped].some((webhookId) => this.#limiter.accepts(webhookId, this.#clock.now().getTime()))) this.wake();
@@ -574,34 +542,51 @@ export class DeliveryEngine implements WebhookEngine {
       try {
         webhooks = await this.#db(() => getWebhooksByIds(this.#sequelize, rows.map((r) => r.webhookId)));
       } catch (err) {
-        for (const webhookId of slots) this.#limiter.release(webhookId);
+        // Nothing started: the rows go back to the table (or come due when their leases end).
+        void this.#release(rows);
         throw err;
       }
     }
     if (this.#stopping) {
       // Stopped while the claim ran: nothing new starts; every row goes back to the table, due.
-      for (const webhookId of slots) this.#limiter.release(webhookId);
       await this.#release(rows);
       return { claimed: rows.length, seen: result.seen };
     }
     const heldAtMs = this.#clock.now().getTime();
+    const back: ClaimedDelivery[] = [];
+    const aheadFor = new Set<number>();
     for (const row of rows) {
       const webhook = webhooks.get(row.webhookId);
-      if (aheadIds.has(row.id)) {
-        // Deleted since the claim: nothing to hold (its rows went with it).
-        if (webhook) this.#hold(row.webhookId).push({ row, webhook, heldAtMs });
-        continue;
+      // Deleted since the claim, rows and all.
+      if (!webhook) continue;
+      if (!result.ahead.has(row.id) && this.#limiter.tryAcquire(row.webhookId, heldAtMs)) {
+        // That request may have used the last of the receiver's window: sweep again when it resets.
+        this.#wakeAfterPause(row.webhookId, heldAtMs);
+        this.#start(row, webhook);
+      } else if (result.ahead.has(row.id) || this.#heldRoom(row.webhookId) > 0) {
+        // Its slots are taken (or were taken meanwhile): held for the slots about to free.
+        this.#hold(row.webhookId).push({ row, webhook, heldAtMs });
+        aheadFor.add(row.webhookId);
+      } else {
+        back.push(row);
+        this.#waiting.add(row.webhookId);
       }
-      if (!webhook) {
-        // Deleted since the claim, rows and all.
-        this.#limiter.release(row.webhookId);
-        continue;
-      }
-      this.#start(row, webhook);
     }
+    if (back.length > 0) void this.#release(back);
     // A slot may have freed while the claim ran.
-    for (const webhookId of aheadCount.keys()) this.#startHeld(webhookId);
+    for (const webhookId of aheadFor) this.#startHeld(webhookId);
     return { claimed: rows.length, seen: result.seen };
+  }
+
+  /** What each webhook may take in a claim now: its free slots, and room to hold rows ahead unless that would pause it. */
+  #claimQuota(nowMs: number): ClaimQuota {
+    const byWebhook = new Map<number, WebhookQuota>();
+    for (const webhookId of new Set([...this.#limiter.knownKeys(), ...this.#held.keys()])) {
+      const share = this.#limiter.share(webhookId, nowMs);
+      byWebhook.set(webhookId, { slots: share.slots, ahead: share.pausesAfter ? 0 : this.#heldRoom(webhookId) });
+    }
+    const fresh = this.#limiter.share(Number.NaN, nowMs);
+    return { total: this.#limiter.free, byWebhook, others: { slots: fresh.slots, ahead: fresh.pausesAfter ? 0 : this.#heldCap } };
   }
 
   /**
@@ -729,7 +714,8 @@ export class DeliveryEngine implements WebhookEngine {
           cause: outcome.cause,
           createdAt: sent.startedAt,
         },
-        decide: (state) => this.#decide(state, attemptNumber, sent, now),
+        decide: (state) =>
+          decideDelivery(state, { attemptNumber, outcome, statusCode: sent.statusCode, error: sent.error }, now, this.#config.WEBHOOK_RETRY_DELAYS),
       });
       if (!update) {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
@@ -741,16 +727,6 @@ export class DeliveryEngine implements WebhookEngine {
       this.#logger.error({ err, deliveryId: row.deliveryId }, 'recording a webhook attempt failed');
     }
     return result;
-  }
-
-  #decide(state: DeliveryState, attemptNumber: number, sent: SendResult, now: Date): DeliveryUpdate {
-    const { outcome } = sent;
-    const common = { lastStatusCode: sent.statusCode, lastError: outcome.ok ? null : sent.error };
-    if (outcome.ok) return { ...common, status: 'delivered', nextAttemptAt: null, deliveredAt: now };
-    // A test is sent once and never retried.
-    const delay = state.isTest ? null : nextRetryDelayMs(attemptNumber - state.retryBase, outcome, this.#config.WEBHOOK_RETRY_DELAYS);
-    if (delay === null) return { ...common, status: 'failed', nextAttemptAt: null, deliveredAt: null };
-    return { ...common, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay), deliveredAt: null };
   }
 
   /**

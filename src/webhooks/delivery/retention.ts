@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 
 /** How often the pruner runs: hourly, at a minute unlikely to coincide with other hourly jobs. */
 export const DEFAULT_RETENTION_CRON = '0 17 * * * *';

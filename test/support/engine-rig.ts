@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import got from 'got';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { loadConfig, type Config } from '../../../src/config.js';
-import { connectDatabase } from '../../../src/db/connect.js';
-import { migrateUp } from '../../../src/db/migrate.js';
-import { coreMigrations, webhookMigrations } from '../../../migrations/index.js';
-import { SecretBox } from '../../../src/crypto/secret-box.js';
-import { HookBus } from '../../../src/hooks.js';
-import { createLogger } from '../../../src/logger.js';
-import type { MessageData } from '../../../src/events.js';
-import { createAddressGuard } from '../../../src/webhooks/address-guard.js';
-import { DeliveryEngine, type DeliveryEngineOptions } from '../../../src/webhooks/engine.js';
-import { createDeliveryGot } from '../../../src/webhooks/sender.js';
-import { parseBool, parseDate, sqlDate } from '../../../src/webhooks/db/values.js';
-import { createTestDatabase, type TestDialect } from '../../support/databases.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { connectDatabase } from '../../src/db/connect.js';
+import { migrateUp } from '../../src/db/migrate.js';
+import { coreMigrations, webhookMigrations } from '../../migrations/index.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { HookBus } from '../../src/hooks.js';
+import { createLogger } from '../../src/logger.js';
+import type { MessageData } from '../../src/events.js';
+import { createAddressGuard } from '../../src/webhooks/http/address-guard.js';
+import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/webhooks/delivery/engine.js';
+import { createDeliveryGot } from '../../src/webhooks/http/sender.js';
+import { parseBool, parseDate, sqlDate } from '../../src/webhooks/db/values.js';
+import { createTestDatabase, type TestDialect } from './databases.js';
 
 /** A clock the test moves by hand: retries become due when the test says so, not after a sleep. */
 export class TestClock {

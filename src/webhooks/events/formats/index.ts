@@ -1,4 +1,4 @@
-import type { Envelope } from '../../events.js';
+import type { Envelope } from '../../../events.js';
 import { renderDiscord } from './discord.js';
 import { renderJson } from './json.js';
 import { renderSlack } from './slack.js';

@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 
 /**
  * Calls `sweep` on the node-cron schedule. The schedule only triggers: all the work is in
