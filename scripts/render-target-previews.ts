@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Envelope } from '../src/events.js';
-import { renderDiscord, type DiscordMessage } from '../src/webhooks/formats/discord.js';
-import { renderSlack, type SlackMessage } from '../src/webhooks/formats/slack.js';
+import { renderDiscord, type DiscordMessage } from '../src/webhooks/events/formats/discord.js';
+import { renderSlack, type SlackMessage } from '../src/webhooks/events/formats/slack.js';
 import { launchBrowser } from '../test/support/browser.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');

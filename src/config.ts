@@ -16,6 +16,23 @@ const bool = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * Which proxies to believe about the client's address, as express's `trust proxy` takes it:
+ * `true` trusts every X-Forwarded-For hop (the client picks its own address unless the proxy
+ * strips the header), a number N trusts the N proxies nearest the server, `false` (or 0) none.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | number => {
+    const v = value.toLowerCase();
+    if (v === 'true' || v === 'yes') return true;
+    if (v === 'false' || v === 'no' || v === '0') return false;
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    ctx.addIssue({ code: 'custom', message: 'expected true, false or a number of proxy hops (e.g. 1)' });
+    return z.NEVER;
+  });
+
 const databaseUrl = z
   .string()
   .trim()
@@ -102,8 +119,8 @@ export const envSchema = z.object({
   DELIVERY_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Key that encrypts webhook secrets at rest (32 bytes as 64 hex or base64). */
   APP_KEY: z.string().min(1).optional(),
-  /** Read the client IP from the first X-Forwarded-For hop. */
-  TRUST_PROXY: bool.default(false),
+  /** Client IP from X-Forwarded-For: `true` the first hop, N the address N proxies back, `false` the socket's peer. */
+  TRUST_PROXY: trustProxy.prefault('false'),
   /** The server's public base URL, for links in Slack/Discord messages. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Messages one visitor may send per minute. */
@@ -116,6 +133,8 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json`, `pretty`, or `auto`: readable lines on a terminal (unless NODE_ENV=production), JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export type Config = Readonly<z.output<typeof envSchema>>;

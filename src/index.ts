@@ -2,10 +2,10 @@
  * The package's main entry point. Receivers import verifyWebhook from here (or, without pulling in
  * anything else, from `livechat-webhooks/verify`).
  */
-export { verifyWebhook, verifyWebhookDetailed } from './webhooks/verify.js';
+export { verifyStandardWebhook, verifyStandardWebhookDetailed, verifyWebhook, verifyWebhookDetailed } from './webhooks/verify.js';
 export type { HeaderBag, VerifyFailure, VerifyOptions, VerifyResult } from './webhooks/verify.js';
-export { signPayload } from './webhooks/signing.js';
-export type { WebhookFormat } from './webhooks/formats/index.js';
+export { signPayload } from './webhooks/http/signing.js';
+export type { WebhookFormat } from './webhooks/events/formats/index.js';
 
 // The host API, for installing the webhooks plugin into another Socket.IO/express server
 // (README, "Installing the plugin into another server"); the plugin itself is `livechat-webhooks/plugin`.

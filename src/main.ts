@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, resolveLogFormat } from './logger.js';
 import { createLiveChatServer } from './server.js';
 
 /** `npm start`: configuration errors print one line naming the variable and exit 1. */
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, 'livechat', config.LOG_FORMAT);
   const startedAt = performance.now();
   let server;
   try {
@@ -24,7 +24,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const port = await server.listen();
-  logger.info({ port, database: config.DATABASE_URL.dialect, ms: Math.round(performance.now() - startedAt) }, `listening on http://localhost:${port}`);
+  const urls = startupUrls(config.PUBLIC_URL ?? `http://localhost:${port}`);
+  const ms = Math.round(performance.now() - startedAt);
+  if (resolveLogFormat(config.LOG_FORMAT) === 'pretty') {
+    logger.info({ port, database: config.DATABASE_URL.dialect, ms }, `listening on http://localhost:${port}`);
+    console.log(`\n  Admin console  ${urls.admin}\n  Widget demo    ${urls.demo}\n  Health check   ${urls.healthz}\n`);
+  } else {
+    logger.info({ port, database: config.DATABASE_URL.dialect, ms, ...urls }, `listening on http://localhost:${port}`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -43,6 +50,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Where a newcomer goes next: the console (sign-in, then the embed snippet), the demo page, the health check. */
+function startupUrls(base: string): { admin: string; demo: string; healthz: string } {
+  const root = base.replace(/\/+$/, '');
+  return { admin: `${root}/admin`, demo: `${root}/demo`, healthz: `${root}/healthz` };
 }
 
 function describeStartupError(err: unknown, dialect: string): string {

@@ -19,6 +19,10 @@ import { agentSessionVerifier, requireAdminSession, requireApiKeyOrSession } fro
 import { createAdminRouter } from './admin/router.js';
 import { attachChat } from './chat/index.js';
 import { attachRedisAdapter } from './chat/redis-adapter.js';
+import { apiKeyGuard } from './auth/require-api-key.js';
+import { RedisRevocations } from './auth/session-revocations.js';
+import { connectRedis, redisNamespace } from './redis/link.js';
+import { memoryLimiters, redisLimiters } from './redis/limiters.js';
 import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
@@ -53,7 +57,7 @@ export interface LiveChatServer {
 
 /** Builds the whole server: database and migrations, HTTP, Socket.IO, chat, plugins. */
 export async function createLiveChatServer(config: Config, options: { logger?: Logger; print?: (line: string) => void } = {}): Promise<LiveChatServer> {
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'livechat', config.LOG_FORMAT);
   const sequelize = await connectDatabase(config.DATABASE_URL);
   await migrateUp(sequelize, [...coreMigrations, ...(webhooksPlugin.migrations ?? [])]);
 
@@ -66,10 +70,13 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   const hooks = new HookBus(logger);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY ? 1 : false);
+  app.set('trust proxy', config.TRUST_PROXY);
   const http = createHttpServer(app);
   const io = new SocketServer(http, { cors: { origin: '*' }, maxHttpBufferSize: 256 * 1024 });
-  const redis = config.REDIS_URL ? await attachRedisAdapter(io, config.REDIS_URL) : null;
+  // With Redis, instances share rooms, rate limits and sign-outs (SPEC §10); without, each keeps its own.
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, { logger, namespace: redisNamespace(config.DATABASE_URL) }) : null;
+  if (redis) await attachRedisAdapter(io, redis);
+  const limiters = redis ? redisLimiters(redis) : memoryLimiters;
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -79,23 +86,25 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       res.status(503).json({ status: 'degraded', database: 'down' });
     }
   });
+  // A person opening the server's address lands on the admin sign-in (the console then shows the embed snippet).
+  app.get('/', (_req, res) => res.redirect(302, '/admin'));
   app.use(widgetRoutes({ root: projectRoot, publicUrl: config.PUBLIC_URL }));
 
   // Admin sessions are signed with the app key, so they survive restarts and work on every instance.
-  const sessions = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR));
-  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, verifyAgentHandshake: agentSessionVerifier(sessions) });
+  const sessions = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR), redis ? { revocations: new RedisRevocations(redis) } : {});
+  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentSessionVerifier(sessions) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
-  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, nav: () => adminPages }));
+  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
   app.use(router);
   const plugins: PluginInstance[] = [
     await registerPlugin(readManifest(manifestPath), webhooksPlugin, {
       router,
       sequelize,
       hooks,
-      logger: logger.child({ plugin: 'webhooks' }),
+      logger,
       config,
-      auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions), requireAdmin: requireAdminSession(sessions) },
+      auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
       addAdminPage: (page) => adminPages.push(page),
     }),
   ];

@@ -21,7 +21,7 @@ describe('configuration', () => {
       WEBHOOK_RETRY_DELAYS: '1, 2.5,3',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOWED_HOSTS: 'Hooks.Internal, 10.0.0.0/8',
-      TRUST_PROXY: '1',
+      TRUST_PROXY: '2',
       PUBLIC_URL: 'https://chat.example.com',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
@@ -29,7 +29,12 @@ describe('configuration', () => {
     expect(config.DATABASE_URL.dialect).toBe('mysql');
     expect(config.WEBHOOK_RETRY_DELAYS).toEqual([1, 2.5, 3]);
     expect(config.WEBHOOK_ALLOWED_HOSTS).toEqual(['hooks.internal', '10.0.0.0/8']);
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TRUST_PROXY).toBe(2);
+  });
+
+  it('reads TRUST_PROXY as true, false or a hop count', () => {
+    const read = (value: string) => loadConfig({ TRUST_PROXY: value }).TRUST_PROXY;
+    expect([read('true'), read('yes'), read('false'), read('no'), read('0'), read('1'), read('3')]).toEqual([true, true, false, false, false, 1, 3]);
   });
 
   it.each([
@@ -40,6 +45,8 @@ describe('configuration', () => {
     ['PORT', 'eighty', /^Invalid configuration: PORT: /],
     ['WEBHOOK_RETRY_DELAYS', '10,abc', /^Invalid configuration: WEBHOOK_RETRY_DELAYS: expected comma-separated seconds/],
     ['WEBHOOK_ALLOW_HTTP', 'maybe', /^Invalid configuration: WEBHOOK_ALLOW_HTTP: /],
+    ['TRUST_PROXY', 'loopback', /^Invalid configuration: TRUST_PROXY: expected true, false or a number of proxy hops/],
+    ['TRUST_PROXY', '-1', /^Invalid configuration: TRUST_PROXY: expected true, false or a number of proxy hops/],
   ])('rejects a bad %s with one line naming it', (name, value, message) => {
     let error: unknown;
     try {

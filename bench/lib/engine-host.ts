@@ -12,7 +12,7 @@ import { HookBus } from '../../src/hooks.js';
 import { createLogger } from '../../src/logger.js';
 import { coreMigrations } from '../../migrations/index.js';
 import * as webhooksPlugin from '../../src/webhooks/plugin.js';
-import type { WebhookEngine } from '../../src/webhooks/engine.js';
+import type { WebhookEngine } from '../../src/webhooks/delivery/engine.js';
 import { createBenchDatabase } from './database.js';
 import { benchEnv } from './server.js';
 

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { claimDeliveries } from '../../src/webhooks/db/deliveries.js';
+import { claimDeliveries } from '../../src/webhooks/db/claim.js';
 import { appendDeliveries, dueCount, parkDueRows, resetDueRows, settleInnodb, tableFootprint } from '../lib/delivery-table.js';
 import { createWebhook } from '../lib/api.js';
 import { startEngineHost, type EngineHost } from '../lib/engine-host.js';

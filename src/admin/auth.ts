@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { ApiKeyStore } from '../auth/api-keys.js';
-import { bearerToken, UNAUTHORIZED_BODY as unauthorized } from '../auth/require-api-key.js';
+import type { CredentialGuard } from '../auth/credential-guard.js';
+import { bearerToken, checkBearer, UNAUTHORIZED_BODY as unauthorized } from '../auth/require-api-key.js';
 import { SESSION_COOKIE, type AdminSession, type SessionTokens } from '../auth/session.js';
 import { readCookie } from './cookies.js';
 
@@ -10,9 +11,9 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The valid admin session a request's cookie carries, or null. */
-export function sessionOf(tokens: SessionTokens, headers: IncomingHttpHeaders): AdminSession | null {
-  return tokens.verify(readCookie(headers.cookie, SESSION_COOKIE));
+/** The valid admin session a request's cookie carries, or null (also once signed out, on any instance). */
+export function sessionOf(tokens: SessionTokens, headers: IncomingHttpHeaders): Promise<AdminSession | null> {
+  return tokens.check(readCookie(headers.cookie, SESSION_COOKIE));
 }
 
 /** The session the auth middleware found, for the page that renders the CSRF token. */
@@ -45,24 +46,29 @@ export function sameOrigin(headers: IncomingHttpHeaders): boolean {
 const badCsrf = { success: false, data: null, message: 'Forbidden: missing or invalid CSRF token' };
 
 /**
- * API middleware: passes a valid `Authorization: Bearer <key>`, or an admin session cookie, which
- * on POST/PUT/PATCH/DELETE must come with the session's CSRF token (a cookie alone could have
- * been sent by another site; a bearer key cannot). 401 or 403 otherwise.
+ * API middleware: passes a valid `Authorization: Bearer <key>` (key guessing slowed down by
+ * `guard`: 429 with Retry-After), or an admin session cookie, which on POST/PUT/PATCH/DELETE must
+ * come with the session's CSRF token (a cookie alone could have been sent by another site; a
+ * bearer key cannot). 401 or 403 otherwise.
  */
-export function requireApiKeyOrSession(keys: ApiKeyStore, tokens: SessionTokens): RequestHandler {
+export function requireApiKeyOrSession(keys: ApiKeyStore, tokens: SessionTokens, guard: CredentialGuard): RequestHandler {
   return async (req, res, next) => {
-    const bearer = bearerToken(req.headers.authorization);
-    if (bearer !== undefined) {
-      if (await keys.verify(bearer)) return next();
-      return void res.status(401).json(unauthorized);
+    try {
+      const bearer = bearerToken(req.headers.authorization);
+      if (bearer !== undefined) {
+        if (await checkBearer(keys, guard, bearer, req, res)) next();
+        return;
+      }
+      const session = await sessionOf(tokens, req.headers);
+      if (!session) return void res.status(401).json(unauthorized);
+      if (!SAFE_METHODS.has(req.method) && !tokens.verifyCsrf(session, csrfTokenOf(req))) {
+        return void res.status(403).json(badCsrf);
+      }
+      res.locals.adminSession = session;
+      next();
+    } catch (err) {
+      next(err);
     }
-    const session = sessionOf(tokens, req.headers);
-    if (!session) return void res.status(401).json(unauthorized);
-    if (!SAFE_METHODS.has(req.method) && !tokens.verifyCsrf(session, csrfTokenOf(req))) {
-      return void res.status(403).json(badCsrf);
-    }
-    res.locals.adminSession = session;
-    next();
   };
 }
 
@@ -76,8 +82,8 @@ export function loginPath(path: string): string {
  * other methods get 401. Writes need the CSRF token in `X-CSRF-Token` or a `_csrf` form field.
  */
 export function requireAdminSession(tokens: SessionTokens): RequestHandler {
-  return (req, res, next) => {
-    const session = sessionOf(tokens, req.headers);
+  return async (req, res, next) => {
+    const session = await sessionOf(tokens, req.headers);
     if (!session) {
       if (SAFE_METHODS.has(req.method)) return void res.redirect(303, loginPath(req.originalUrl));
       return void res.status(401).type('text/plain').send('Sign in first.');
@@ -103,7 +109,7 @@ export interface AgentHandshake {
  */
 export function agentSessionVerifier(tokens: SessionTokens): (handshake: AgentHandshake) => Promise<boolean> {
   return async (handshake) => {
-    const session = sessionOf(tokens, handshake.headers);
+    const session = await sessionOf(tokens, handshake.headers);
     if (!session || !sameOrigin({ ...handshake.headers, referer: undefined })) return false;
     return tokens.verifyCsrf(session, handshake.auth?.csrf);
   };

@@ -14,6 +14,8 @@ import { webhookFormBody } from './pages/webhook-form.js';
 import { webhooksBody } from './pages/webhooks.js';
 import { securityHeaders } from './security-headers.js';
 import { signInRoutes } from './sign-in.js';
+import type { LimiterFactory } from '../redis/limiters.js';
+import { originOf } from '../widget/routes.js';
 
 export interface AdminRouterDeps {
   /** The project root, where src/admin/client or dist/admin-assets live. */
@@ -24,6 +26,10 @@ export interface AdminRouterDeps {
   /** The navigation, read on every request (plugins add pages after the router is built). */
   nav: () => readonly AdminNavItem[];
   maxLoginFailures?: number;
+  /** Where the sign-in guard counts failures (Redis when instances share one). */
+  limiters?: LimiterFactory;
+  /** PUBLIC_URL: the origin the widget snippet names; otherwise the one the request came to. */
+  publicUrl?: string;
 }
 
 /** The console's own pages, before the plugins' (which arrive through addAdminPage). */
@@ -58,10 +64,10 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     res.send(asset.body);
   });
 
-  router.use(signInRoutes({ apiKeys: deps.apiKeys, tokens: deps.tokens, maxFailures: deps.maxLoginFailures }));
+  router.use(signInRoutes({ apiKeys: deps.apiKeys, tokens: deps.tokens, maxFailures: deps.maxLoginFailures, limiters: deps.limiters }));
 
-  router.get(['/admin', '/admin/'], (req, res) => {
-    res.redirect(303, sessionOf(deps.tokens, req.headers) ? DEFAULT_ADMIN_PATH : '/admin/login');
+  router.get(['/admin', '/admin/'], async (req, res) => {
+    res.redirect(303, (await sessionOf(deps.tokens, req.headers)) ? DEFAULT_ADMIN_PATH : '/admin/login');
   });
 
   const signedIn = requireAdminSession(deps.tokens);
@@ -78,7 +84,10 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       .type('html')
       .send(page({ title: 'Not found', body: html`<div class="card"><h1>Not found</h1><p><a href="/admin/webhooks">Back to webhooks</a></p></div>` }));
 
-  router.get('/admin/conversations', signedIn, (req, res) => send(req, res, 'Conversations', 'conversations', conversationsBody()));
+  router.get('/admin/conversations', signedIn, (req, res) => {
+    const server = originOf(deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? ''}`);
+    send(req, res, 'Conversations', 'conversations', conversationsBody(server));
+  });
   router.get('/admin/webhooks', signedIn, (req, res) => send(req, res, 'Webhooks', 'webhooks', webhooksBody()));
   router.get('/admin/webhooks/new', signedIn, (req, res) => send(req, res, 'Create webhook', 'webhook-form', webhookFormBody()));
   router.get('/admin/webhooks/:id/edit', signedIn, (req, res) => {

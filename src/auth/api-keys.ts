@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { KEY_PREFIX_LENGTH } from './credential-guard.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
@@ -14,9 +15,22 @@ export function generateApiKey(): string {
  */
 export class ApiKeyStore {
   readonly #envHash: Buffer | null;
+  readonly #envPrefix: string | null;
 
   constructor(private readonly sequelize: Sequelize, adminApiKey?: string) {
     this.#envHash = adminApiKey ? Buffer.from(sha256(adminApiKey), 'hex') : null;
+    this.#envPrefix = adminApiKey ? adminApiKey.slice(0, KEY_PREFIX_LENGTH) : null;
+  }
+
+  /** Whether some key starts with `prefix` (its first KEY_PREFIX_LENGTH characters): which key a guess is aimed at. */
+  async hasPrefix(prefix: string): Promise<boolean> {
+    if (prefix.length !== KEY_PREFIX_LENGTH) return false;
+    if (prefix === this.#envPrefix) return true;
+    const rows = await this.sequelize.query('SELECT 1 AS found FROM api_keys WHERE key_prefix = ? LIMIT 1', {
+      replacements: [prefix],
+      type: QueryTypes.SELECT,
+    });
+    return rows.length > 0;
   }
 
   async verify(key: unknown): Promise<boolean> {
@@ -36,7 +50,7 @@ export class ApiKeyStore {
     const key = generateApiKey();
     const now = new Date();
     await this.sequelize.getQueryInterface().bulkInsert('api_keys', [
-      { name, key_hash: sha256(key), key_prefix: key.slice(0, 10), created_at: now, updated_at: now },
+      { name, key_hash: sha256(key), key_prefix: key.slice(0, KEY_PREFIX_LENGTH), created_at: now, updated_at: now },
     ]);
     return key;
   }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MemoryRevocations, type RevocationList } from './session-revocations.js';
 
 /** The admin session cookie's name. */
 export const SESSION_COOKIE = 'lc_session';
@@ -14,10 +15,11 @@ export interface AdminSession {
 }
 
 /**
- * Stateless admin sessions: the cookie is `v1.<id>.<expiry>.<mac>`, HMAC-SHA256 under a key derived
- * from the app key. Any instance sharing the app key accepts it, and it survives restarts, with
- * no session table. The price is that sign-out clears the cookie but cannot revoke a copied token
- * before it expires, so the cookie is HttpOnly and SameSite=Strict and the lifetime is bounded.
+ * Admin sessions: the cookie is `v1.<id>.<expiry>.<mac>`, HMAC-SHA256 under a key derived from the
+ * app key. Any instance sharing the app key accepts it, and it survives restarts, with no session
+ * table. Sign-out puts the id on a revocation list until the expiry (shared through Redis when
+ * instances have one, else this process's), so a copied cookie stops working too: `check()` is
+ * the test every request uses; `verify()` alone only proves the cookie was issued by us.
  *
  * CSRF tokens are an HMAC of the session id under a second derived key: they are useless without
  * the matching cookie and never need storing.
@@ -25,16 +27,18 @@ export interface AdminSession {
  * @example
  * const tokens = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR));
  * const { token, session } = tokens.issue();
- * tokens.verify(token)?.id === session.id; // true until expiry
+ * (await tokens.check(token))?.id === session.id; // true until expiry or sign-out
  */
 export class SessionTokens {
   readonly #sessionKey: Buffer;
   readonly #csrfKey: Buffer;
+  readonly #revocations: RevocationList;
 
   constructor(
     appKey: Buffer,
-    private readonly options: { ttlMs?: number; now?: () => number } = {},
+    private readonly options: { ttlMs?: number; now?: () => number; revocations?: RevocationList } = {},
   ) {
+    this.#revocations = options.revocations ?? new MemoryRevocations(() => this.#now());
     // Derived keys: the app key also encrypts webhook secrets, and a MAC must never share a key with that.
     this.#sessionKey = hmac(appKey, 'livechat admin session v1');
     this.#csrfKey = hmac(appKey, 'livechat admin csrf v1');
@@ -65,6 +69,18 @@ export class SessionTokens {
     const expiresAt = parseInt(expiry, 36);
     if (!(expiresAt > this.#now())) return null;
     return { id, expiresAt };
+  }
+
+  /** The session a cookie value stands for, or null when it is forged, malformed, expired or signed out. */
+  async check(token: unknown): Promise<AdminSession | null> {
+    const session = this.verify(token);
+    if (!session || (await this.#revocations.isRevoked(session.id))) return null;
+    return session;
+  }
+
+  /** Signs a session out on every instance that shares the revocation list. */
+  async revoke(session: AdminSession): Promise<void> {
+    await this.#revocations.revoke(session.id, session.expiresAt);
   }
 
   /** The CSRF token pages embed for this session. */

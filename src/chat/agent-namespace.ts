@@ -1,5 +1,6 @@
 import type { Namespace, Socket } from 'socket.io';
 import type { Logger } from '../logger.js';
+import { NUL_MESSAGE, wellFormed } from '../text.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import type { ChatContext } from './actions/context.js';
 import {
@@ -49,7 +50,11 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
       const allowed =
         (await options.apiKeys.verify(fields.apiKey)) || (options.verifyAgentHandshake ? await options.verifyAgentHandshake(socket.handshake) : false);
       if (!allowed) return next(new Error('unauthorized'));
-      const name = typeof fields.name === 'string' ? fields.name.trim().slice(0, 255) : '';
+      if (typeof fields.name === 'string' && fields.name.includes('\u0000')) {
+        return next(Object.assign(new Error('invalid_input'), { data: { code: 'invalid_input', message: `name: ${NUL_MESSAGE}` } }));
+      }
+      // Cut by code points so a cut emoji leaves no lone surrogate; SPEC §5 then fixes any sent.
+      const name = typeof fields.name === 'string' ? wellFormed(Array.from(fields.name.trim()).slice(0, 255).join('')) : '';
       socket.data = { agentName: name || null };
       next();
     } catch (err) {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { ChatError, toAckError } from './errors.js';
 import type { AckResponse, UntrustedEvents } from './protocol.js';
-import { describeIssues } from './schemas.js';
+import { describeIssues, wellFormedPayload } from './schemas.js';
 import { InFlight, SerialQueue, SharedAttempts, withDeadline } from './in-flight.js';
 
 export interface EventOptions {
@@ -56,7 +56,9 @@ export function onEvent<Name extends string, S extends z.ZodType, R extends obje
 
     if (args.length !== 2) return fail(new ChatError('invalid_input', 'Expected one payload object and an ack callback'));
     if (!isPlainObject(args[0])) return fail(new ChatError('invalid_input', 'The payload must be an object'));
-    const parsed = schema.safeParse(args[0]);
+    const text = wellFormedPayload(args[0]);
+    if (!text.ok) return fail(new ChatError('invalid_input', text.message));
+    const parsed = schema.safeParse(text.payload);
     if (!parsed.success) return fail(new ChatError('invalid_input', describeIssues(parsed.error)));
 
     const run = () => handler(parsed.data);

@@ -8,6 +8,7 @@ import { createChatContext } from './actions/context.js';
 import { attachAgentNamespace, type AgentHandshake, type AgentNamespace } from './agent-namespace.js';
 import { InFlight } from './in-flight.js';
 import { WidgetRateLimits } from './rate-limits.js';
+import type { LimiterFactory } from '../redis/limiters.js';
 import { attachWidgetNamespace, type WidgetNamespace } from './widget-namespace.js';
 
 export type { AgentHandshake } from './agent-namespace.js';
@@ -25,6 +26,8 @@ export interface ChatDeps {
    * (`handshake.headers.cookie`). The `auth: { apiKey }` handshake works regardless.
    */
   verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<boolean>;
+  /** Where the widget's rate limits count: in Redis when instances share one, else in memory. */
+  limiters?: LimiterFactory;
   /** The clock stamped on rows, hook events and acks. */
   now?: () => Date;
   /** Longest a client waits for an ack before `internal` (default: CHAT_ACK_TIMEOUT_MS, 8 s). */
@@ -46,7 +49,7 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
     limits: new WidgetRateLimits({
       messagesPerMinute: deps.config.WIDGET_MESSAGES_PER_MINUTE,
       conversationsPerHour: deps.config.WIDGET_CONVERSATIONS_PER_HOUR,
-    }),
+    }, deps.limiters),
   });
   const inFlight = new InFlight();
   const ackTimeoutMs = deps.ackTimeoutMs ?? deps.config.CHAT_ACK_TIMEOUT_MS;

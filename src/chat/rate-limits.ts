@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiters, type LimiterFactory } from '../redis/limiters.js';
 import { ChatError } from './errors.js';
 
 export interface RateLimitSettings {
@@ -9,18 +10,20 @@ export interface RateLimitSettings {
 }
 
 /**
- * The widget's flood limits, in this process's memory: per-visitor messages, per-IP new
- * conversations, per-socket typing notices. With several instances each keeps its own count.
+ * The widget's flood limits: per-visitor messages, per-IP new conversations, per-socket typing
+ * notices. With REDIS_URL the counts live in Redis, so a visitor alternating between instances
+ * gets the limit once, not once per instance; without it, in this process's memory.
  */
 export class WidgetRateLimits {
-  readonly #messages: RateLimiterMemory;
-  readonly #conversations: RateLimiterMemory;
-  readonly #typing: RateLimiterMemory;
+  readonly #messages: RateLimiterAbstract;
+  readonly #conversations: RateLimiterAbstract;
+  readonly #typing: RateLimiterAbstract;
 
-  constructor(settings: RateLimitSettings) {
-    this.#messages = new RateLimiterMemory({ keyPrefix: 'widget-messages', points: settings.messagesPerMinute, duration: 60 });
-    this.#conversations = new RateLimiterMemory({ keyPrefix: 'widget-conversations', points: settings.conversationsPerHour, duration: 3600 });
-    this.#typing = new RateLimiterMemory({ keyPrefix: 'widget-typing', points: settings.typingPerMinute ?? 240, duration: 60 });
+  constructor(settings: RateLimitSettings, limiters: LimiterFactory = memoryLimiters) {
+    this.#messages = limiters({ keyPrefix: 'widget-messages', points: settings.messagesPerMinute, duration: 60 });
+    this.#conversations = limiters({ keyPrefix: 'widget-conversations', points: settings.conversationsPerHour, duration: 3600 });
+    // A socket lives on one instance, so its typing count never needs sharing.
+    this.#typing = memoryLimiters({ keyPrefix: 'widget-typing', points: settings.typingPerMinute ?? 240, duration: 60 });
   }
 
   /** One message by this visitor (keyed by token hash, so it holds before the visitor row exists). */
@@ -43,7 +46,7 @@ export class WidgetRateLimits {
   }
 }
 
-async function take(limiter: RateLimiterMemory, key: string, what: string): Promise<void> {
+async function take(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (err) {

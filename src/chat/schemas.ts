@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText, describePath, NUL_MESSAGE } from '../text.js';
 
 /**
  * zod schemas of every client payload (SPEC §3, §4). All are strict: an unknown key, a wrong
@@ -75,4 +76,14 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
     .join('; ');
+}
+
+/**
+ * SPEC §5 on a payload, before its schema: lone surrogates become U+FFFD, and a string holding
+ * U+0000 anywhere is refused with the fields named (`content: must not contain ...`).
+ */
+export function wellFormedPayload(payload: Record<string, unknown>): { ok: true; payload: Record<string, unknown> } | { ok: false; message: string } {
+  const { value, nul } = cleanText(payload);
+  if (nul.length === 0) return { ok: true, payload: value };
+  return { ok: false, message: nul.slice(0, 5).map((path) => `${describePath(path)}: ${NUL_MESSAGE}`).join('; ') };
 }

@@ -24,14 +24,16 @@ export function readManifest(path: string): PluginManifest {
 
 /**
  * Checks that the module provides what its manifest promises, adds its admin page and calls
- * `register(host)`. The host runs `module.migrations` before this.
+ * `register(host)` with `host.logger` bound to the plugin's id. The host runs `module.migrations` before this.
  */
 export async function registerPlugin(manifest: PluginManifest, module: PluginModule, host: PluginHost): Promise<PluginInstance> {
   const names = new Set((module.migrations ?? []).map((m) => m.name));
   const missing = manifest.migrations.filter((m) => !names.has(m));
   if (missing.length) throw new Error(`plugin ${manifest.id}: migrations ${missing.join(', ')} named in plugin.json are not exported`);
   if (manifest.adminPage) host.addAdminPage(manifest.adminPage);
-  const instance = await module.register(host);
-  host.logger.info({ plugin: manifest.id, version: manifest.version }, 'plugin registered');
+  // The plugin's lines carry its id once, bound here, whatever logger the host hands over.
+  const logger = host.logger.child({ plugin: manifest.id });
+  const instance = await module.register({ ...host, logger });
+  logger.info({ version: manifest.version }, 'plugin registered');
   return instance;
 }

@@ -2,12 +2,12 @@ import got from 'got';
 import { webhookMigrations } from '../../migrations/index.js';
 import { SecretBox, loadAppKey } from '../crypto/secret-box.js';
 import type { PluginHost, PluginInstance } from '../plugins/host.js';
-import { createAddressGuard } from './address-guard.js';
+import { createAddressGuard } from './http/address-guard.js';
 import { createWebhooksApi } from './api/index.js';
-import { DeliveryEngine, type WebhookEngine } from './engine.js';
-import { createDeliveryGot } from './sender.js';
-import { createRetentionPruner } from './retention.js';
-import { ThreadedDeliveryEngine, wantsDeliveryThread } from './worker/threaded-engine.js';
+import { DeliveryEngine, type WebhookEngine } from './delivery/engine.js';
+import { createDeliveryGot } from './http/sender.js';
+import { createRetentionPruner } from './delivery/retention.js';
+import { ThreadedDeliveryEngine, wantsDeliveryThread } from './thread/host.js';
 
 /** The webhooks plugin's tables. */
 export const migrations = webhookMigrations;

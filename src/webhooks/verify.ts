@@ -1,12 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
-import { signPayload } from './signing.js';
+import { signPayload, signStandard } from './http/signing.js';
 
 // Receivers install this file alone (`livechat-webhooks/verify`): keep its imports to node:crypto.
 
 export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
 
 export interface VerifyOptions {
-  /** Refuse when X-Webhook-Timestamp is further than this from `now` (either way). Off when unset. */
+  /**
+   * Refuse when the timestamp is further than this from `now` (either way). verifyWebhook: the
+   * X-Webhook-Timestamp, off when unset. verifyStandardWebhook: the signed webhook-timestamp, 300 when unset.
+   */
   toleranceSeconds?: number;
   /** The clock, for tests. */
   now?: Date;
@@ -18,6 +21,7 @@ export type VerifyFailure =
   | 'missing_signature'
   | 'malformed_signature'
   | 'signature_mismatch'
+  | 'missing_id'
   | 'missing_timestamp'
   | 'invalid_timestamp'
   | 'timestamp_outside_tolerance';
@@ -91,6 +95,60 @@ export function verifyWebhookDetailed(rawBody: string | Buffer, headers: HeaderB
 export function verifyWebhook(rawBody: string | Buffer, headers: HeaderBag, secret: string, options: VerifyOptions = {}): boolean {
   try {
     return verifyWebhookDetailed(rawBody, headers, secret, options).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks the Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+ * as the `standardwebhooks` library does, with the secret exactly as the webhook form or the API
+ * showed it (a `whsec_` one or one an admin typed alike). The timestamp is signed, so the default
+ * 5-minute tolerance refuses a captured request replayed later. Any one `v1,` entry may match:
+ * during a rotation overlap the request carries one per valid secret.
+ */
+export function verifyStandardWebhookDetailed(rawBody: string | Buffer, headers: HeaderBag, secret: string, options: VerifyOptions = {}): VerifyResult {
+  if (typeof secret !== 'string' || secret === '') return { ok: false, reason: 'missing_secret' };
+  if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) return { ok: false, reason: 'invalid_body' };
+
+  const signatures = headerValues(headers ?? {}, 'webhook-signature');
+  if (signatures.length === 0) return { ok: false, reason: 'missing_signature' };
+  const [id] = headerValues(headers, 'webhook-id');
+  if (id === undefined || id === '') return { ok: false, reason: 'missing_id' };
+  const [stamp] = headerValues(headers, 'webhook-timestamp');
+  if (stamp === undefined) return { ok: false, reason: 'missing_timestamp' };
+  if (!/^\d{1,12}$/.test(stamp.trim())) return { ok: false, reason: 'invalid_timestamp' };
+  const timestamp = Number(stamp.trim());
+
+  const expected = Buffer.from(signStandard(secret, id, timestamp, Buffer.from(rawBody as Uint8Array | string)).slice('v1,'.length), 'base64');
+  let wellFormed = false;
+  let matched = false;
+  for (const entry of signatures.join(' ').split(' ')) {
+    const [version, value] = entry.split(',');
+    if (version !== 'v1' || !value || !/^[A-Za-z0-9+/]{43}=$/.test(value)) continue;
+    wellFormed = true;
+    if (timingSafeEqual(Buffer.from(value, 'base64'), expected)) matched = true;
+  }
+  if (!wellFormed) return { ok: false, reason: 'malformed_signature' };
+  if (!matched) return { ok: false, reason: 'signature_mismatch' };
+
+  const now = (options.now ?? new Date()).getTime();
+  if (Math.abs(now - timestamp * 1000) > (options.toleranceSeconds ?? 300) * 1000) return { ok: false, reason: 'timestamp_outside_tolerance' };
+  return { ok: true, reason: null };
+}
+
+/**
+ * True when the Standard Webhooks signature holds for `secret` and was made within the tolerance.
+ *
+ * @example
+ * app.post('/hook', express.raw({ type: 'application/json' }), (req, res) => {
+ *   if (!verifyStandardWebhook(req.body, req.headers, process.env.WEBHOOK_SECRET!)) return res.sendStatus(401);
+ *   res.sendStatus(204);
+ * });
+ */
+export function verifyStandardWebhook(rawBody: string | Buffer, headers: HeaderBag, secret: string, options: VerifyOptions = {}): boolean {
+  try {
+    return verifyStandardWebhookDetailed(rawBody, headers, secret, options).ok;
   } catch {
     return false;
   }

@@ -83,7 +83,7 @@ export function widgetRoutes(options: WidgetRoutesOptions): Router {
 }
 
 /** The normalised origin, or '' for anything unparseable (a forged Host header must not reach HTML or CSP). */
-function originOf(url: string): string {
+export function originOf(url: string): string {
   try {
     const { protocol, origin } = new URL(url);
     return protocol === 'http:' || protocol === 'https:' ? origin : '';

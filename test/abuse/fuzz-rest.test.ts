@@ -3,6 +3,7 @@ import { dialects } from '../support/databases.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { fuzzRest, summarize } from './fuzz/rest.js';
 import { fingerprint } from './fuzz/snapshot.js';
+import { fuzzRestText } from './fuzz/text-rest.js';
 
 /** Cases per dialect; FUZZ_CASES raises it for a longer local run. */
 const CASES = Number(process.env.FUZZ_CASES ?? 1200);
@@ -46,5 +47,18 @@ describe.each(dialects)('REST API fuzz (%s)', (dialect) => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
+  });
+
+  it('applies the text rule to every field of every route, header and the sign-in form: NUL refused by name, lone surrogates stored as U+FFFD, emoji and RTL stored exactly', async () => {
+    const started = Date.now();
+    const result = await fuzzRestText({ baseUrl: server.url, apiKey: TEST_API_KEY, receiverUrl: receiver.url });
+    expect(summarize(result.failures)).toEqual({});
+    // Every route's fields, six texts each (plus raw encodings for paths and queries): not a handful.
+    expect(result.cases).toBeGreaterThan(250);
+    expect(result.echoed).toBeGreaterThan(10);
+    expect(Object.keys(result.byStatus).filter((s) => Number(s) >= 500)).toEqual([]);
+    expect(unhandled).toEqual([]);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    console.log(`text fuzz (${dialect}): ${result.cases} REST cases, ${result.echoed} read back, ${Date.now() - started} ms, statuses ${JSON.stringify(result.byStatus)}`);
   });
 });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/connect.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { coreMigrations, webhookMigrations } from '../../migrations/index.js';
-import { createRetentionPruner, DEFAULT_RETENTION_BATCH } from '../../src/webhooks/retention.js';
+import { createRetentionPruner, DEFAULT_RETENTION_BATCH } from '../../src/webhooks/delivery/retention.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SessionTokens, SESSION_TTL_MS } from '../../src/auth/session.js';
+import { MemoryRevocations } from '../../src/auth/session-revocations.js';
 
 describe('SessionTokens', () => {
   const key = randomBytes(32);
@@ -62,5 +63,28 @@ describe('SessionTokens', () => {
   it('never uses the session signature as the CSRF token', () => {
     const { token, session } = tokens.issue();
     expect(token.split('.')[3]).not.toBe(tokens.csrfToken(session));
+  });
+
+  it('refuses a signed-out session from then on, and only that one (without Redis: this process)', async () => {
+    const signedOut = tokens.issue();
+    const other = tokens.issue();
+    expect(await tokens.check(signedOut.token)).toEqual(signedOut.session);
+    await tokens.revoke(signedOut.session);
+    expect(await tokens.check(signedOut.token)).toBeNull();
+    expect(await tokens.check(other.token)).toEqual(other.session);
+    // The signature is still ours: only the revocation list tells it apart.
+    expect(tokens.verify(signedOut.token)).toEqual(signedOut.session);
+  });
+});
+
+describe('MemoryRevocations', () => {
+  it('forgets an id once its session would have expired anyway', async () => {
+    let now = 1_000;
+    const list = new MemoryRevocations(() => now);
+    await list.revoke('a', 2_000);
+    expect(await list.isRevoked('a')).toBe(true);
+    expect(await list.isRevoked('b')).toBe(false);
+    now = 2_000;
+    expect(await list.isRevoked('a')).toBe(false);
   });
 });

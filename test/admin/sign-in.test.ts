@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { io as connect, type Socket } from 'socket.io-client';
 import { requireApiKeyOrSession } from '../../src/admin/auth.js';
+import { apiKeyGuard } from '../../src/auth/require-api-key.js';
 import { SessionTokens } from '../../src/auth/session.js';
 import { loadAppKey } from '../../src/crypto/secret-box.js';
 import { dialects } from '../support/databases.js';
@@ -140,7 +141,7 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
       // The same middleware the server hands the plugin host, over the same app key and key store.
       const tokens = new SessionTokens(loadAppKey(undefined, t.config.DATA_DIR));
       const app = express();
-      app.all('/probe', requireApiKeyOrSession(t.server.apiKeys, tokens), (_req, res) => void res.json({ ok: true }));
+      app.all('/probe', requireApiKeyOrSession(t.server.apiKeys, tokens, apiKeyGuard(t.server.apiKeys)), (_req, res) => void res.json({ ok: true }));
       probe = app.listen(0, '127.0.0.1');
       await new Promise((r) => probe.once('listening', r));
       probeUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/probe`;

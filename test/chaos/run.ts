@@ -2,11 +2,12 @@
  * `npm run chaos`: breaks things on purpose and prints what held.
  *
  *   npm run chaos                     every fault scenario, then the fuzz
- *   npm run chaos -- --only=sigkill   some scenarios (sigkill, outage, partition, pair, shutdown, receivers, retention, fuzz)
+ *   npm run chaos -- --only=sigkill   some scenarios (sigkill, outage, partition, pair, redis, shutdown, receivers, retention, fuzz)
  *   npm run chaos -- --write          also records the figures in RELIABILITY.md
  *
  * Needs MariaDB on 127.0.0.1:3306 (MYSQL_TEST_URL overrides) and Redis on 127.0.0.1:6379
- * (REDIS_URL overrides) for the two-instance scenario. Exits 1 when anything acknowledged was
+ * (REDIS_URL overrides) for the two-instance scenario; the Redis outage starts its own
+ * redis-server (on PATH) on a free port. Exits 1 when anything acknowledged was
  * lost, a fuzz case failed, or a scenario reported a problem.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import type { ScenarioFigures } from './support/figures.js';
 import { databaseOutage } from './scenarios/db-outage.js';
 import { gracefulShutdown } from './scenarios/graceful-shutdown.js';
 import { receiverMisbehaviour } from './scenarios/receiver-misbehaviour.js';
+import { redisOutage } from './scenarios/redis-outage.js';
 import { retentionAtSize } from './scenarios/retention.js';
 import { sigkillUnderLoad } from './scenarios/sigkill.js';
 import { twoInstances } from './scenarios/two-instances.js';
@@ -27,6 +29,7 @@ const scenarios: Record<string, () => Promise<ScenarioFigures>> = {
   outage: () => databaseOutage({ outageMs: 15_000, mode: 'refuse' }),
   partition: () => databaseOutage({ outageMs: 10_000, mode: 'blackhole' }),
   pair: () => twoInstances(),
+  redis: () => redisOutage(),
   shutdown: () => gracefulShutdown(),
   receivers: () => receiverMisbehaviour(),
   retention: () => retentionAtSize({ rows: 20_000 }),

@@ -7,18 +7,27 @@ import { messageData as messageSchema } from '../../src/events.js';
 import type { ConversationRow, MessageRow } from '../../src/chat/store/models.js';
 
 describe('clientIp', () => {
-  it.each<[string | undefined, string | string[] | undefined, boolean, string | null]>([
+  it.each<[string | undefined, string | string[] | undefined, boolean | number, string | null]>([
     ['127.0.0.1', undefined, false, '127.0.0.1'],
     ['::ffff:10.1.2.3', undefined, false, '10.1.2.3'],
     ['::1', undefined, false, '::1'],
     ['10.0.0.1', '203.0.113.9, 10.0.0.1', false, '10.0.0.1'],
     ['10.0.0.1', '203.0.113.9, 10.0.0.1', true, '203.0.113.9'],
     ['10.0.0.1', ' 2001:db8::1 ,10.0.0.1', true, '2001:db8::1'],
-    ['10.0.0.1', 'not-an-ip, 203.0.113.9', true, '10.0.0.1'],
+    ['10.0.0.1', 'not-an-ip, 203.0.113.9', true, '203.0.113.9'],
     ['10.0.0.1', ['198.51.100.4', '10.0.0.2'], true, '198.51.100.4'],
     ['10.0.0.1', '', true, '10.0.0.1'],
     [undefined, undefined, false, null],
     ['garbage', undefined, false, null],
+    // A hop count believes only that many proxies: what the client prepends is ignored.
+    ['10.0.0.1', 'spoofed-or-not, 198.51.100.1, 203.0.113.9', 1, '203.0.113.9'],
+    ['10.0.0.1', '192.0.2.77, 203.0.113.9', 1, '203.0.113.9'],
+    ['10.0.0.1', '192.0.2.77, 203.0.113.9, 10.0.0.2', 2, '203.0.113.9'],
+    ['10.0.0.1', '203.0.113.9', 5, '203.0.113.9'],
+    ['10.0.0.1', undefined, 1, '10.0.0.1'],
+    ['10.0.0.1', '203.0.113.9', 0, '10.0.0.1'],
+    ['10.0.0.1', 'not-an-ip', 1, '10.0.0.1'],
+    ['10.0.0.1', ['192.0.2.77', '203.0.113.9'], 1, '203.0.113.9'],
   ])('(%s, %j, trust=%s) → %s', (remote, xff, trust, expected) => {
     expect(clientIp(remote, xff, trust)).toBe(expected);
   });

@@ -48,7 +48,7 @@ label{font-weight:600;font-size:13px}
 .typing{margin:0;min-height:20px;padding:0 16px;font-size:12px;font-style:italic;color:#4b5563;background:#f9fafb}
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px;border-top:1px solid #e5e7eb;background:#fff}
 .composer textarea{flex:1;resize:none;max-height:120px;min-height:40px;padding:9px 10px;border:1px solid #9ca3af;border-radius:8px}
-@media (max-width:480px){.lc{right:12px;bottom:12px}.panel{position:fixed;inset:0;width:auto;height:auto;border-radius:0}}
+@media (max-width:480px){.lc{right:12px;bottom:12px}.panel{position:fixed;inset:0;width:auto;height:auto;border-radius:0}.lc.open .launcher{display:none}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:lc-in .16s ease-out}}
 @keyframes lc-in{from{opacity:0;transform:translateY(8px)}}
 `;

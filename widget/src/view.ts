@@ -136,6 +136,8 @@ export class WidgetView {
     if (open === this.open) return;
     this.open = open;
     this.panel.hidden = !open;
+    // On a phone the open panel fills the screen and the launcher would lie over Send: CSS hides it.
+    this.root.classList.toggle('open', open);
     this.launcher.setAttribute('aria-expanded', String(open));
     if (open) {
       this.setUnread(0);

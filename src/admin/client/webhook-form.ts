@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 import type { WebhookView } from '../../webhooks/api/schemas.js';
 import { api, ApiError } from './api.js';
-import { byId, flashNext, h } from './dom.js';
+import { byId, flash, flashNext, h } from './dom.js';
 
 const form = byId<HTMLFormElement>('webhook-form');
 const webhookId = form.dataset.webhookId;
@@ -102,6 +102,44 @@ byId('generate-secret').addEventListener('click', () => {
   secret.focus();
   secret.select();
 });
+
+type Regenerated = WebhookView & { secret: string; old_secret_expires_at: string | null };
+
+/** Regenerates the secret (keeping the old one as long as chosen) and shows the new one once. */
+async function regenerateSecret(button: HTMLButtonElement): Promise<void> {
+  const error = byId('error-rotate');
+  error.textContent = '';
+  button.disabled = true;
+  try {
+    const seconds = Number(byId<HTMLSelectElement>('old-secret-for').value);
+    const { data } = await api<Regenerated>('POST', `/webhooks/${webhookId}/regenerate-secret`, { old_secret_valid_for_seconds: seconds });
+    const shown = input('new-secret');
+    shown.value = data.secret;
+    byId('new-secret-note').textContent = data.old_secret_expires_at
+      ? `The old secret also signs webhook-signature until ${new Date(data.old_secret_expires_at).toLocaleString()}: deploy the new one to your receiver before then.`
+      : 'The old secret no longer signs anything: deploy the new one to your receiver now.';
+    byId('new-secret-box').hidden = false;
+    shown.focus();
+    shown.select();
+  } catch (err) {
+    error.textContent = err instanceof ApiError ? [err.message, ...Object.values(err.errors).flat()].join(' ') : String(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const regenerate = document.querySelector<HTMLButtonElement>('#regenerate-secret');
+if (regenerate && webhookId) {
+  regenerate.addEventListener('click', () => void regenerateSecret(regenerate));
+  byId('copy-new-secret').addEventListener('click', () => {
+    const shown = input('new-secret');
+    shown.select();
+    navigator.clipboard?.writeText(shown.value).then(
+      () => flash('New secret copied to the clipboard.'),
+      () => flash('Select the secret and copy it.'),
+    );
+  });
+}
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();

@@ -13,6 +13,41 @@ function fieldNotes(field: string, hint?: string) {
   return html`${hint ? html`<p class="hint" id="hint-${field}">${hint}</p>` : ''}<p class="field-error" id="error-${field}" data-field="${field}" role="alert"></p>`;
 }
 
+/** Choices of "keep the old secret for", in seconds (SPEC §8 allows 0..604800). */
+const overlaps = [
+  ['0', 'now'],
+  ['3600', '1 hour'],
+  ['86400', '24 hours'],
+] as const;
+
+/**
+ * Edit only: regenerate the secret, optionally keeping the old one signing `webhook-signature` for
+ * a while, so the receiver can switch without losing a delivery. The new secret appears once.
+ */
+function rotateSecretControl() {
+  return html`<fieldset class="field" id="rotate-secret">
+    <legend>Regenerate secret</legend>
+    <p class="hint" id="hint-rotate">Replaces the secret with a new <code>whsec_…</code> one. While the old one is kept, each request's
+      <code>webhook-signature</code> carries both, so receivers verify with either; <code>X-Webhook-Signature</code> uses the new one at once.</p>
+    <div class="input-row">
+      <label for="old-secret-for">Keep the old secret for</label>
+      <select id="old-secret-for">
+        ${overlaps.map(([value, label]) => html`<option value="${value}">${label}</option>`)}
+      </select>
+      <button type="button" class="button" id="regenerate-secret">Regenerate secret</button>
+    </div>
+    <div id="new-secret-box" hidden>
+      <label for="new-secret">New secret (shown only now: copy it to your receiver)</label>
+      <div class="input-row">
+        <input id="new-secret" type="text" readonly autocomplete="off" spellcheck="false">
+        <button type="button" class="button" id="copy-new-secret">Copy</button>
+      </div>
+      <p class="hint" id="new-secret-note" role="status"></p>
+    </div>
+    <p class="field-error" id="error-rotate" role="alert"></p>
+  </fieldset>`;
+}
+
 /**
  * Create/Edit form. Rendered complete on the server (events from the catalog); on edit the client
  * loads the webhook into it. It submits as JSON to the API so the 422 errors land beside the fields.
@@ -46,9 +81,10 @@ export function webhookFormBody(webhookId?: number) {
     </div>
     ${fieldNotes(
       'secret',
-      'Requests carry X-Webhook-Signature, the hex HMAC-SHA256 of the body with this secret. It is shown only now: copy it to your receiver.',
+      'Requests carry X-Webhook-Signature (hex HMAC-SHA256 of the body) and the Standard Webhooks webhook-signature. It is shown only now: copy it to your receiver.',
     )}
   </div>
+  ${editing ? rotateSecretControl() : ''}
   <fieldset class="field">
     <legend>Events</legend>
     <div class="checks">

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { WebhookEngine } from '../engine.js';
+import type { WebhookEngine } from '../delivery/engine.js';
 import type { WebhookAdmin, WebhookEntry } from '../db/webhook-admin.js';
 import type { DeliveryLogs } from '../db/delivery-logs.js';
 import { NotFoundError } from './errors.js';

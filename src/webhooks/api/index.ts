@@ -3,10 +3,9 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { WebhookEngine } from '../engine.js';
+import type { WebhookEngine } from '../delivery/engine.js';
 import { WebhookAdmin } from '../db/webhook-admin.js';
 import { DeliveryLogs } from '../db/delivery-logs.js';
-import { limitFailedAuth, type FailedAuthLimit } from './auth.js';
 import type { ApiContext } from './context.js';
 import { apiErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
@@ -24,10 +23,12 @@ export interface WebhooksApiDeps {
   engine: WebhookEngine;
   secretBox: SecretBox;
   logger: Logger;
-  /** The host's API-key check (Bearer key or admin session); its 401s are counted per IP. */
+  /**
+   * The host's API-key check (Bearer key or admin session). It also slows down key guessing
+   * (429), as the host's requireApiKey does: only the host knows its keys, so only it can count
+   * failures against the key being guessed rather than lock out a whole address.
+   */
   requireApiKey: RequestHandler;
-  /** Failed authentications allowed per IP and window (default 20 a minute). */
-  failedAuthLimit?: FailedAuthLimit;
   /** Addresses of a hostname for the URL rules; defaults to the system resolver. */
   resolveHost?: (host: string) => Promise<string[]>;
 }
@@ -62,7 +63,7 @@ export function createWebhooksApi(deps: WebhooksApiDeps): Router {
   });
   // Authentication comes before body parsing: a caller without a key learns nothing, not even
   // whether their JSON was well-formed.
-  api.use('/webhooks', limitFailedAuth(deps.requireApiKey, deps.failedAuthLimit), express.json({ limit: BODY_LIMIT }));
+  api.use('/webhooks', deps.requireApiKey, express.json({ limit: BODY_LIMIT }));
   mountRoutes(api, routes);
   api.use('/webhooks', () => {
     throw new NotFoundError('No such endpoint');

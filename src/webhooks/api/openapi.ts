@@ -61,7 +61,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info: { title:
     path: OPENAPI_PATH,
     operationId: 'getOpenApiDocument',
     summary: 'This document (no API key needed).',
+    description: 'The OpenAPI 3.1 description of this API, generated from the schemas the handlers validate with.',
     tags: ['Meta'],
+    // An empty list, not a missing one: the document is public on purpose (see the root default).
+    security: [],
     responses: {
       200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
@@ -76,5 +79,10 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info: { title:
         'Authenticate with `Authorization: Bearer <api key>`.',
     },
     servers: [{ url: '/api/v1' }],
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: 'Webhooks', description: 'Webhooks, the event catalog, and each webhook\'s delivery log.' },
+      { name: 'Meta', description: 'About the API itself.' },
+    ],
   });
 }

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { NotFoundError, ValidationError } from './errors.js';
-import { bodyObject, fieldErrors, parseOrThrow } from './validate.js';
+import { bodyObject, cleanFields, fieldErrors, parseFieldsOrThrow } from './validate.js';
 import type { PaginationMeta } from './schemas.js';
 
 /**
@@ -51,7 +51,7 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[]): void {
     router[route.method](expressPath(route.path), async (req: Request, res: Response) => {
       const params = route.params ? parsePathParams(route.params, req.params) : req.params;
       if (route.before) await route.before(params);
-      const query = route.query ? parseOrThrow(route.query, { ...req.query }) : req.query;
+      const query = route.query ? parseFieldsOrThrow(route.query, { ...req.query }) : req.query;
       const body = route.body ? await parseBody(route, params, req.body) : undefined;
       const reply = await route.handle({ params, query, body });
       if (reply === null) {
@@ -64,7 +64,8 @@ export function mountRoutes(router: Router, routes: readonly ApiRoute[]): void {
 }
 
 async function parseBody(route: ApiRoute, params: unknown, rawBody: unknown): Promise<unknown> {
-  const raw = bodyObject(rawBody);
+  // SPEC §5 first: the schema and the deeper checks see well-formed text only.
+  const { clean: raw, errors: textErrors } = cleanFields(bodyObject(rawBody), route.body);
   const result = route.body!.safeParse(raw);
   const errors = result.success ? {} : fieldErrors(result.error);
   const more = route.checkBody ? await route.checkBody({ params, raw }) : {};
@@ -72,6 +73,7 @@ async function parseBody(route: ApiRoute, params: unknown, rawBody: unknown): Pr
     // The schema's message about a field comes first; the deeper check would only repeat it.
     if (!errors[field] && messages.length > 0) errors[field] = messages;
   }
+  Object.assign(errors, textErrors);
   if (Object.keys(errors).length > 0 || !result.success) throw new ValidationError(errors);
   return result.data;
 }

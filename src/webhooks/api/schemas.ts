@@ -106,6 +106,26 @@ export const recoverSchema = z
   .meta({ id: 'RecoverRequest' });
 export type RecoverInput = z.output<typeof recoverSchema>;
 
+/** The longest rotation overlap regenerate-secret accepts: one week. */
+export const MAX_OLD_SECRET_SECONDS = 604_800;
+const overlapMessage = `must be a whole number of seconds from 0 to ${MAX_OLD_SECRET_SECONDS}`;
+
+export const regenerateSecretSchema = z
+  .object({
+    old_secret_valid_for_seconds: z
+      .number({ error: overlapMessage })
+      .int(overlapMessage)
+      .min(0, overlapMessage)
+      .max(MAX_OLD_SECRET_SECONDS, overlapMessage)
+      .default(0)
+      .describe(
+        'How long the replaced secret keeps signing `webhook-signature` beside the new one, so receivers can switch without ' +
+          'losing a delivery. 0 (the default): it stops at once. X-Webhook-Signature uses the new secret only.',
+      ),
+  })
+  .meta({ id: 'RegenerateSecretRequest', description: 'Optional: an empty body is the default. Unknown fields are ignored.' });
+export type RegenerateSecretInput = z.output<typeof regenerateSecretSchema>;
+
 /** Path parameters. A malformed id is an unknown one: the route answers 404 with the message here. */
 export const webhookIdParams = z.object({
   id: z.string().regex(/^[1-9]\d{0,9}$/, 'Webhook not found').describe('Webhook id (integer).'),
@@ -154,19 +174,25 @@ export const webhookWithSecretSchema = webhookSchema
 
 export const deliverySchema = z
   .object({
-    delivery_id: z.uuid(),
-    event: z.string(),
+    // The seed's fields (SPEC §8), which clients written from its documentation read.
+    id: z.number().int().describe('Numeric id of this log entry; accepted wherever a deliveryId is.'),
+    delivery_id: z.uuid().describe('The envelope\'s delivery_id and the webhook-id header: the same on every attempt.'),
+    event_type: z.string().describe('The event delivered (a name of the event catalog).'),
+    attempt_number: z.number().int().describe('Attempts made so far (0 until the first one ends).'),
+    response_status_code: z.number().int().nullable().describe('HTTP status of the newest attempt; null before it or when none came back.'),
+    response_body: z.string().nullable().describe('Body of the newest attempt\'s response, at most 64 KiB as stored; null before it or when none came back.'),
     status: z.enum(deliveryStatuses),
-    is_test: z.boolean(),
-    attempt_number: z.number().int().describe('Attempts made so far.'),
-    next_attempt_at: isoTime.nullable().describe('When a pending delivery is next due; null once delivered or failed.'),
-    last_status_code: z.number().int().nullable(),
-    last_error: z.string().nullable(),
     delivered_at: isoTime.nullable(),
     created_at: isoTime,
+    // More than the seed's.
+    event: z.string().describe('Same as event_type.'),
+    is_test: z.boolean().describe('Sent by the Test action.'),
+    next_attempt_at: isoTime.nullable().describe('When a pending delivery is next due; null once delivered or failed.'),
+    last_status_code: z.number().int().nullable().describe('Same as response_status_code.'),
+    last_error: z.string().nullable().describe('Why the newest attempt failed; null when it succeeded.'),
     updated_at: isoTime,
   })
-  .meta({ id: 'Delivery' });
+  .meta({ id: 'Delivery', description: 'One entry of a webhook\'s delivery log: one event to one webhook, with every attempt at it summed up.' });
 export type DeliveryView = z.infer<typeof deliverySchema>;
 
 export const attemptSchema = z
@@ -205,8 +231,9 @@ export const attemptResultSchema = z
 
 export const eventInfoSchema = z
   .object({
-    name: z.enum(eventNames),
+    event: z.enum(eventNames).describe('The event name, as in the envelope and X-Webhook-Event.'),
     description: z.string(),
+    name: z.enum(eventNames).describe('Same as event.'),
     subscribable: z.boolean().describe('False for webhook.test, which only the Test action sends.'),
     data_schema: z.record(z.string(), z.unknown()).describe('JSON Schema of the envelope `data`.'),
   })

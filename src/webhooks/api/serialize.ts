@@ -32,17 +32,21 @@ export function webhookListItemView(entry: WebhookListEntry): WebhookView & { de
 
 export function deliveryView(log: DeliveryLog): DeliveryView {
   return {
+    id: log.rowId,
     delivery_id: log.deliveryId,
-    event: log.event,
-    status: log.status,
-    is_test: log.isTest,
+    event_type: log.event,
     attempt_number: log.attemptNumber,
+    response_status_code: log.lastStatusCode,
+    response_body: log.lastResponseBody,
+    status: log.status,
+    delivered_at: iso(log.deliveredAt),
+    created_at: log.createdAt.toISOString(),
+    event: log.event,
+    is_test: log.isTest,
     // The column also holds lease expiries; it only means "next try" while the row is pending.
     next_attempt_at: log.status === 'pending' ? iso(log.nextAttemptAt) : null,
     last_status_code: log.lastStatusCode,
     last_error: log.lastError,
-    delivered_at: iso(log.deliveredAt),
-    created_at: log.createdAt.toISOString(),
     updated_at: log.updatedAt.toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { Cause } from '../classify.js';
+import type { Cause } from '../http/classify.js';
 import { clip, sqlDate } from './values.js';
 
 /** One attempt as the delivery log keeps it (SPEC §7: number, request headers, status, capped body, duration, error). */
@@ -35,11 +35,14 @@ export async function insertAttempts(
   let chars = 0;
   const flush = async () => {
     if (count === 0) return;
+    // Bound: the response body and headers are the receiver's bytes, U+0000 included, and a
+    // U+0000 in SQL text ends the statement on SQLite.
+    const rowsSql = Array.from({ length: count }, (_, r) => `(${Array.from({ length: 10 }, (_c, c) => `$${r * 10 + c + 1}`).join(', ')})`);
     await sequelize.query(
       `INSERT INTO webhook_delivery_attempts
          (delivery_row_id, attempt_number, request_headers, response_status, response_headers, response_body, duration_ms, error, cause, created_at)
-       VALUES ${Array(count).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      { type: QueryTypes.INSERT, transaction, replacements: values },
+       VALUES ${rowsSql.join(', ')}`,
+      { type: QueryTypes.INSERT, transaction, bind: values },
     );
     values = [];
     count = 0;

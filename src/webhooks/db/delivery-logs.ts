@@ -18,6 +18,8 @@ export interface DeliveryLog {
   nextAttemptAt: Date | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** The newest attempt's response body, as stored (at most 64 KiB); null before the first attempt. */
+  lastResponseBody: string | null;
   deliveredAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -44,9 +46,17 @@ export interface DeliveryPage {
   total: number;
 }
 
-// The body (up to 16 MiB) is left out of listings on purpose.
+// The request body (up to 16 MiB) is left out of listings on purpose.
 const LIST_COLUMNS =
   'id, delivery_id, event, status, is_test, attempt_number, next_attempt_at, last_status_code, last_error, delivered_at, created_at, updated_at';
+
+/**
+ * The newest attempt's response body, which the seed's clients read on every log entry. A
+ * correlated lookup on the attempts' (delivery_row_id, attempt_number) index: one index probe
+ * per listed row, inside the same query.
+ */
+const LAST_RESPONSE_BODY = `(SELECT a.response_body FROM webhook_delivery_attempts a
+    WHERE a.delivery_row_id = webhook_deliveries.id ORDER BY a.attempt_number DESC, a.id DESC LIMIT 1) AS last_response_body`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROW_ID = /^[1-9]\d{0,15}$/;
@@ -56,18 +66,19 @@ export class DeliveryLogs {
 
   /** Newest first. `offset` past the end gives an empty page, not an error. */
   async page(webhookId: number, options: { page: number; perPage: number; status?: DeliveryStatus }): Promise<DeliveryPage> {
-    const where = options.status ? 'webhook_id = ? AND status = ?' : 'webhook_id = ?';
+    // Every value is bound (the status and the numbers are checked before, but bound is bound).
+    const where = options.status ? 'webhook_id = $1 AND status = $2' : 'webhook_id = $1';
     const params: unknown[] = options.status ? [webhookId, options.status] : [webhookId];
     const [countRow] = await this.sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE ${where}`, {
-      replacements: params,
+      bind: params,
       type: QueryTypes.SELECT,
     });
     const total = Number(countRow?.n ?? 0);
     const offset = (options.page - 1) * options.perPage;
     if (offset >= total) return { rows: [], total };
     const rows = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT ${LIST_COLUMNS} FROM webhook_deliveries WHERE ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
-      { replacements: [...params, options.perPage, offset], type: QueryTypes.SELECT },
+      `SELECT ${LIST_COLUMNS}, ${LAST_RESPONSE_BODY} FROM webhook_deliveries WHERE ${where} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      { bind: [...params, options.perPage, offset], type: QueryTypes.SELECT },
     );
     return { rows: rows.map(toDeliveryLog), total };
   }
@@ -80,16 +91,19 @@ export class DeliveryLogs {
     const column = deliveryRefColumn(ref);
     if (!column) return null;
     const [row] = await this.sequelize.query<Record<string, unknown>>(
-      `SELECT ${LIST_COLUMNS}, body FROM webhook_deliveries WHERE ${column} = ? AND webhook_id = ?`,
-      { replacements: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
+      `SELECT ${LIST_COLUMNS}, body FROM webhook_deliveries WHERE ${column} = $1 AND webhook_id = $2`,
+      { bind: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
     );
     if (!row) return null;
     const attempts = await this.sequelize.query<Record<string, unknown>>(
       `SELECT attempt_number, request_headers, response_status, response_body, duration_ms, error, cause, created_at
-         FROM webhook_delivery_attempts WHERE delivery_row_id = ? ORDER BY attempt_number, id`,
-      { replacements: [Number(row.id)], type: QueryTypes.SELECT },
+         FROM webhook_delivery_attempts WHERE delivery_row_id = $1 ORDER BY attempt_number, id`,
+      { bind: [Number(row.id)], type: QueryTypes.SELECT },
     );
-    return { ...toDeliveryLog(row), body: String(row.body), attempts: attempts.map(toAttemptLog) };
+    const logs = attempts.map(toAttemptLog);
+    // Attempts come oldest first, so the last one is the newest, as the list's lookup picks it.
+    const lastResponseBody = logs.at(-1)?.responseBody ?? null;
+    return { ...toDeliveryLog({ ...row, last_response_body: lastResponseBody }), body: String(row.body), attempts: logs };
   }
 
   /** The delivery_id a path segment names (a UUID or a row id) within this webhook, or null. */
@@ -97,8 +111,8 @@ export class DeliveryLogs {
     const column = deliveryRefColumn(ref);
     if (!column) return null;
     const [row] = await this.sequelize.query<{ delivery_id: string }>(
-      `SELECT delivery_id FROM webhook_deliveries WHERE ${column} = ? AND webhook_id = ?`,
-      { replacements: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
+      `SELECT delivery_id FROM webhook_deliveries WHERE ${column} = $1 AND webhook_id = $2`,
+      { bind: [column === 'id' ? Number(ref) : ref.toLowerCase(), webhookId], type: QueryTypes.SELECT },
     );
     return row?.delivery_id ?? null;
   }
@@ -121,6 +135,7 @@ function toDeliveryLog(row: Record<string, unknown>): DeliveryLog {
     nextAttemptAt: parseDate(row.next_attempt_at),
     lastStatusCode: toNumber(row.last_status_code),
     lastError: row.last_error == null ? null : String(row.last_error),
+    lastResponseBody: row.last_response_body == null ? null : String(row.last_response_body),
     deliveredAt: parseDate(row.delivered_at),
     createdAt: parseDate(row.created_at) ?? new Date(0),
     updatedAt: parseDate(row.updated_at) ?? new Date(0),

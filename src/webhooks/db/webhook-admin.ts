@@ -74,34 +74,41 @@ export class WebhookAdmin {
   /** Inserts a webhook and returns its id. */
   async create(values: NewWebhook, now = new Date()): Promise<number> {
     const at = sqlDate(this.sequelize, now);
+    // Bound, not replaced: `replacements` are escaped into the SQL text, where a U+0000 ends the
+    // statement on SQLite; bound values never become SQL.
     const [result] = await this.sequelize.query(
       `INSERT INTO webhooks (name, url, events, secret_encrypted, is_active, format, consecutive_failures, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+       VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)`,
       {
-        replacements: [values.name, values.url, JSON.stringify(values.events), values.secret_encrypted, values.is_active, values.format, at, at],
+        bind: [values.name, values.url, JSON.stringify(values.events), values.secret_encrypted, values.is_active, values.format, at, at],
         type: QueryTypes.INSERT,
       },
     );
     return insertedId(result);
   }
 
-  /** Sets the given columns (and updated_at); false when there is no such webhook. */
+  /**
+   * Sets the given columns (and updated_at); false when there is no such webhook. A new secret
+   * (or its removal) ends any rotation overlap: the admin chose the one secret that signs.
+   */
   async update(id: number, changes: Partial<WebhookColumns>, now = new Date()): Promise<boolean> {
     const sets: string[] = [];
     const params: unknown[] = [];
+    if (changes.secret_encrypted !== undefined) sets.push('previous_secret_encrypted = NULL', 'previous_secret_expires_at = NULL');
     for (const [column, value] of Object.entries(changes) as [keyof WebhookColumns, WebhookColumns[keyof WebhookColumns]][]) {
       if (value === undefined) continue;
-      sets.push(`${column} = ?`);
+      sets.push(`${column} = $${params.length + 1}`);
       params.push(
         column === 'events' ? JSON.stringify(value)
         : value instanceof Date ? sqlDate(this.sequelize, value)
         : value,
       );
     }
-    sets.push('updated_at = ?');
+    sets.push(`updated_at = $${params.length + 1}`);
     params.push(sqlDate(this.sequelize, now), id);
-    const changed = await this.sequelize.query(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = ?`, {
-      replacements: params,
+    // Column names come from WebhookColumns, never from input; every value is bound.
+    const changed = await this.sequelize.query(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = $${params.length}`, {
+      bind: params,
       type: QueryTypes.BULKUPDATE,
     });
     return Number(changed) > 0;
@@ -134,9 +141,34 @@ export class WebhookAdmin {
     });
   }
 
-  /** Replaces the (encrypted) secret; false when there is no such webhook. */
+  /** Replaces the (encrypted) secret, ending any rotation overlap; false when there is no such webhook. */
   async setSecret(id: number, secretEncrypted: string, now = new Date()): Promise<boolean> {
     return this.update(id, { secret_encrypted: secretEncrypted }, now);
+  }
+
+  /**
+   * Replaces the secret and keeps the one it replaces signing until `oldValidUntil` (null: the old
+   * one stops at once). One statement, so a concurrent change cannot slip between reading the old
+   * secret and writing the new. The old ciphertext moves as it is: no plaintext passes through here.
+   * A secret replaced earlier in a running overlap stops now: at most two secrets sign.
+   */
+  async rotateSecret(id: number, secretEncrypted: string, oldValidUntil: Date | null, now = new Date()): Promise<boolean> {
+    const until = oldValidUntil ? sqlDate(this.sequelize, oldValidUntil) : null;
+    // The previous_* columns are set before secret_encrypted: MySQL assigns left to right and
+    // would otherwise copy the new secret; SQLite reads the old row for every assignment.
+    const changed = await this.sequelize.query(
+      `UPDATE webhooks
+          SET previous_secret_encrypted = CASE WHEN ? IS NULL THEN NULL ELSE secret_encrypted END,
+              previous_secret_expires_at = CASE WHEN ? IS NULL OR secret_encrypted IS NULL THEN NULL ELSE ? END,
+              secret_encrypted = ?,
+              updated_at = ?
+        WHERE id = ?`,
+      {
+        replacements: [until, until, until, secretEncrypted, sqlDate(this.sequelize, now), id],
+        type: QueryTypes.BULKUPDATE,
+      },
+    );
+    return Number(changed) > 0;
   }
 }
 

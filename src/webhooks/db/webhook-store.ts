@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { WebhookFormat } from '../formats/index.js';
+import type { WebhookFormat } from '../events/formats/index.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
 import { exclusiveWrite } from '../../db/write-queue.js';
 
@@ -13,6 +13,9 @@ export interface WebhookRecord {
   is_active: boolean;
   has_secret: boolean;
   secretEncrypted: string | null;
+  /** The secret a rotation replaced (SecretBox ciphertext), signing beside the new one until its expiry. */
+  previousSecretEncrypted: string | null;
+  previousSecretExpiresAt: Date | null;
   /** Why the server disabled it itself (410, health rule); null when enabled or disabled by an admin. */
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -37,6 +40,8 @@ export function toWebhookRecord(row: Record<string, unknown>): WebhookRecord {
     is_active: parseBool(row.is_active ?? row.isActive),
     has_secret: secret !== null && secret !== '',
     secretEncrypted: secret === '' ? null : secret,
+    previousSecretEncrypted: ((row.previous_secret_encrypted ?? row.previousSecretEncrypted ?? null) as string | null) || null,
+    previousSecretExpiresAt: parseDate(row.previous_secret_expires_at ?? row.previousSecretExpiresAt),
     disabled_reason: (row.disabled_reason ?? row.disabledReason ?? null) as string | null,
     disabled_at: parseDate(row.disabled_at ?? row.disabledAt),
     consecutive_failures: parseIntOr(row.consecutive_failures ?? row.consecutiveFailures, 0),
@@ -79,9 +84,10 @@ export async function getWebhook(sequelize: Sequelize, id: number): Promise<Webh
 /** Disables an enabled webhook and says why (the admin sees the reason). False when it was already off or gone. */
 export async function disableWebhook(sequelize: Sequelize, id: number, reason: string, at: Date): Promise<boolean> {
   const changed = await exclusiveWrite(sequelize, () => sequelize.query(
-    `UPDATE webhooks SET is_active = :no, disabled_reason = :reason, disabled_at = :at, updated_at = :at
-     WHERE id = :id AND is_active = :yes`,
-    { type: QueryTypes.BULKUPDATE, replacements: { id, reason: clip(reason, 1024), at: sqlDate(sequelize, at), yes: true, no: false } },
+    // Bound: the reason may quote the receiver's answer (Slack's error code, say).
+    `UPDATE webhooks SET is_active = $1, disabled_reason = $2, disabled_at = $3, updated_at = $3
+     WHERE id = $4 AND is_active = $5`,
+    { type: QueryTypes.BULKUPDATE, bind: [false, clip(reason, 1024), sqlDate(sequelize, at), id, true] },
   ));
   return Number(changed) > 0;
 }

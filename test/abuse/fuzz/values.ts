@@ -133,3 +133,23 @@ export const hostileIds = [
   "1' OR '1'='1", '1;DROP TABLE webhooks', '%00', '%2e%2e', '..', '%F0%9F%91%8D', 'a'.repeat(5000), '__proto__', 'constructor',
   '%ZZ', '1%20OR%201=1', '%27',
 ];
+
+/**
+ * SPEC §5's hard cases, one of each: U+0000 (refused everywhere), lone surrogates (stored and sent
+ * as U+FFFD), and well-formed text that is merely unusual (stored and echoed exactly).
+ */
+export const oddTexts: readonly { label: string; value: string }[] = [
+  { label: 'NUL', value: 'a\u0000b' },
+  { label: 'lone high surrogate', value: 'x\uD83D' },
+  { label: 'lone low surrogate', value: '\uDE00y' },
+  { label: '4-byte emoji', value: '👍🏽 ok 𝄞' },
+  { label: 'RTL override', value: '\u202Eevil' },
+  { label: '100 KB', value: 'a'.repeat(100 * 1024) },
+];
+
+/** What SPEC §5 says a text becomes once accepted: lone surrogates turn into U+FFFD. */
+export const asStored = (text: string): string =>
+  text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
+/** Raw percent-encodings a path or query may carry: NUL, overlong NUL, an encoded surrogate, a bare 0xFF, RTL. */
+export const oddEncodings = ['%00', '%C0%80', '%ED%A0%BD', '%FF', '%E2%80%AE'];

@@ -4,7 +4,7 @@ import { coreMigrations, webhookMigrations } from '../../../migrations/index.js'
 import { loadConfig } from '../../../src/config.js';
 import { connectDatabase } from '../../../src/db/connect.js';
 import { migrateUp } from '../../../src/db/migrate.js';
-import { createRetentionPruner } from '../../../src/webhooks/retention.js';
+import { createRetentionPruner } from '../../../src/webhooks/delivery/retention.js';
 import { createTestDatabase } from '../../support/databases.js';
 import type { ScenarioFigures } from '../support/figures.js';
 

@@ -5,9 +5,9 @@ import { startReceiver, type Receiver } from '../../support/receiver.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { apiClient, seedDeliveries, webhookBody, type ApiClient } from './helpers.js';
 
-const DELIVERY_KEYS = [
-  'delivery_id', 'event', 'status', 'is_test', 'attempt_number', 'next_attempt_at', 'last_status_code', 'last_error', 'delivered_at', 'created_at', 'updated_at',
-];
+/** The seed's fields (SPEC §8), which its clients read, then ours. */
+const SEED_KEYS = ['id', 'delivery_id', 'event_type', 'attempt_number', 'response_status_code', 'response_body', 'status', 'delivered_at', 'created_at'];
+const DELIVERY_KEYS = [...SEED_KEYS, 'event', 'is_test', 'next_attempt_at', 'last_status_code', 'last_error', 'updated_at'];
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 describe.each(dialects)('delivery logs API on %s', (dialect) => {
@@ -199,6 +199,73 @@ describe.each(dialects)('delivery logs API on %s', (dialect) => {
         expect(res.body).toEqual({ success: false, data: null, message: 'Delivery not found' });
         expect((await api.post(`${path}/redeliver`)).status).toBe(404);
       }
+    });
+  });
+
+  describe('the seed\'s fields', () => {
+    it('are on list entries and on the detail, with the newest attempt\'s response', async () => {
+      const id = await createWebhook({ secret: 'seed-fields-secret' });
+      const [deliveryId] = (await seedDeliveries(t.server.sequelize, id, [{ status: 'failed', createdAt: minutesAgo(10), event: 'message.sent', attempts: 1 }])) as [string];
+      const [row] = await t.server.sequelize.query<{ id: number }>('SELECT id FROM webhook_deliveries WHERE delivery_id = ?', {
+        replacements: [deliveryId],
+        type: QueryTypes.SELECT,
+      });
+      const rowId = Number(row!.id);
+      await t.server.sequelize.transaction((transaction) =>
+        insertAttempt(
+          t.server.sequelize,
+          rowId,
+          { attemptNumber: 1, requestHeaders: {}, responseStatus: 503, responseHeaders: null, responseBody: 'try later', durationMs: 5, error: 'HTTP 503', cause: 'server_error', createdAt: minutesAgo(9) },
+          transaction,
+        ),
+      );
+      const entry = async () => (await api.get(`/webhooks/${id}/deliveries`)).body.data[0];
+      expect(await entry()).toMatchObject({ id: rowId, delivery_id: deliveryId, event_type: 'message.sent', event: 'message.sent', attempt_number: 1, response_body: 'try later' });
+
+      // The receiver answers the redelivery: the entry now shows that second attempt's response.
+      receiver.clear();
+      receiver.reply({ status: 201, body: '{"received":true}' });
+      expect((await api.post(`/webhooks/${id}/deliveries/${rowId}/redeliver`)).status).toBe(200);
+      await receiver.waitFor(1, 10_000);
+      await waitFor(async () => (await entry()).status === 'delivered', 10_000);
+      const listed = await entry();
+      expect(listed).toEqual({
+        id: rowId,
+        delivery_id: deliveryId,
+        event_type: 'message.sent',
+        attempt_number: 2,
+        response_status_code: 201,
+        response_body: '{"received":true}',
+        status: 'delivered',
+        delivered_at: expect.stringMatching(/Z$/),
+        created_at: expect.stringMatching(/Z$/),
+        event: 'message.sent',
+        is_test: false,
+        next_attempt_at: null,
+        last_status_code: 201,
+        last_error: null,
+        updated_at: expect.stringMatching(/Z$/),
+      });
+      // The detail, by the entry's id as a seed client passes it, carries the same fields.
+      const detail = (await api.get(`/webhooks/${id}/deliveries/${listed.id}`)).body.data;
+      expect(detail).toMatchObject(listed);
+      expect(detail.attempts.map((a: { response_body: string }) => a.response_body)).toEqual(['try later', '{"received":true}']);
+    });
+
+    it('are null before the first attempt', async () => {
+      const id = await createWebhook({ is_active: false });
+      await seedDeliveries(t.server.sequelize, id, [{ status: 'pending', createdAt: new Date() }]);
+      const [entry] = (await api.get(`/webhooks/${id}/deliveries`)).body.data;
+      expect(entry).toMatchObject({ attempt_number: 0, response_status_code: null, response_body: null, delivered_at: null, status: 'pending' });
+    });
+
+    it('show at most the 64 KiB of a response body that were stored', async () => {
+      const id = await createWebhook();
+      receiver.reply({ status: 200, bodyBytes: 200_000 });
+      expect((await api.post(`/webhooks/${id}/test`)).body.data.success).toBe(true);
+      const [entry] = (await api.get(`/webhooks/${id}/deliveries`)).body.data;
+      expect(entry.response_body).toBe('x'.repeat(64 * 1024));
+      expect((await api.get(`/webhooks/${id}/deliveries/${entry.id}`)).body.data.response_body).toBe(entry.response_body);
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { insertDeliveries } from '../../../src/webhooks/db/deliveries.js';
+import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
 import { sqlDate } from '../../../src/webhooks/db/values.js';
 import { TEST_API_KEY } from '../../support/server.js';
 

@@ -117,7 +117,7 @@ describe.each(dialects)('webhooks API validation on %s', (dialect) => {
     });
 
     it('accepts any subset of the catalog and drops duplicates', async () => {
-      const catalog = (await api.get('/webhooks/events')).body.data.map((e: { name: string }) => e.name);
+      const catalog = (await api.get('/webhooks/events')).body.data.map((e: { event: string }) => e.event);
       const all = await api.post('/webhooks', webhookBody(okUrl, { events: catalog }));
       expect(all.status).toBe(201);
       expect(all.body.data.events).toEqual(catalog);

@@ -1,5 +1,5 @@
 import type { WebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
-import { detectFormat } from '../../../src/webhooks/formats/index.js';
+import { detectFormat } from '../../../src/webhooks/events/formats/index.js';
 import { planWebhookCreate, planWebhookUpdate, type ChangeTools } from '../../../src/webhooks/api/webhook-changes.js';
 import { webhookCreateSchema, webhookUpdateSchema } from '../../../src/webhooks/api/schemas.js';
 
@@ -14,6 +14,8 @@ const current: WebhookRecord = {
   is_active: true,
   has_secret: true,
   secretEncrypted: 'sealed(old)',
+  previousSecretEncrypted: null,
+  previousSecretExpiresAt: null,
   disabled_reason: null,
   disabled_at: null,
   consecutive_failures: 3,

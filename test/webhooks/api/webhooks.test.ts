@@ -204,19 +204,21 @@ describe.each(dialects)('webhooks CRUD on %s', (dialect) => {
     expect((await api.post('/webhooks/999999/recover', {})).status).toBe(404);
   });
 
-  it('serves the event catalog at /webhooks/events (not taken for an id)', async () => {
+  it('serves the event catalog at /webhooks/events (not taken for an id), in the seed\'s { event, description } shape', async () => {
     const res = await api.get('/webhooks/events');
     expect(res.status).toBe(200);
-    expect(res.body.data.map((e: { name: string }) => e.name)).toEqual(Object.keys(eventCatalog));
-    for (const event of res.body.data) {
-      expect(event).toEqual({
-        name: event.name,
-        description: eventCatalog[event.name as keyof typeof eventCatalog].description,
-        subscribable: event.name !== 'webhook.test',
+    expect(res.body.data.map((e: { event: string }) => e.event)).toEqual(Object.keys(eventCatalog));
+    for (const entry of res.body.data) {
+      expect(entry).toEqual({
+        event: entry.event,
+        description: eventCatalog[entry.event as keyof typeof eventCatalog].description,
+        name: entry.event,
+        subscribable: entry.event !== 'webhook.test',
         data_schema: expect.objectContaining({ type: 'object' }),
       });
+      expect(entry.description).toMatch(/\S/);
     }
-    expect(res.body.data.find((e: { name: string }) => e.name === 'message.received').data_schema.required).toContain('content');
+    expect(res.body.data.find((e: { event: string }) => e.event === 'message.received').data_schema.required).toContain('content');
   });
 
   it('sends a test now and answers with the attempt: success', async () => {

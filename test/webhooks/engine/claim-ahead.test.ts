@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { insertDeliveries, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
+import type { NewDelivery } from '../../../src/webhooks/db/delivery-rows.js';
+import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../../support/engine-rig.js';
 
 async function backlog(h: Harness, webhookId: number, count: number): Promise<void> {
   const now = h.clock.now();

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { dialects } from '../../support/databases.js';
-import { claimDeliveries, insertDeliveries, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
-import { startHarness, type Harness } from './harness.js';
+import { claimDeliveries } from '../../../src/webhooks/db/claim.js';
+import type { NewDelivery } from '../../../src/webhooks/db/delivery-rows.js';
+import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
+import { startHarness, type Harness } from '../../support/engine-rig.js';
 
 /**
  * The sweeper's claim must stay a range scan on (status, next_attempt_at) whatever the table's

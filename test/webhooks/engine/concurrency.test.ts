@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { claimDeliveries, completeAttempt, completeAttempts, insertDeliveries, type AttemptCompletion, type NewDelivery } from '../../../src/webhooks/db/deliveries.js';
-import { startHarness, type Harness } from './harness.js';
+import { claimDeliveries } from '../../../src/webhooks/db/claim.js';
+import type { NewDelivery } from '../../../src/webhooks/db/delivery-rows.js';
+import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
+import { completeAttempt, completeAttempts, type AttemptCompletion } from '../../../src/webhooks/db/record-attempts.js';
+import { startHarness, type Harness } from '../../support/engine-rig.js';
 
 async function insertDue(h: Harness, webhookId: number, count: number): Promise<void> {
   const now = h.clock.now();

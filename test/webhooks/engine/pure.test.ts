@@ -1,12 +1,12 @@
-import { nextRetryDelayMs, MAX_RETRY_AFTER_MS } from '../../../src/webhooks/retry-policy.js';
-import { AttemptLimiter } from '../../../src/webhooks/limiter.js';
-import { healthVerdict } from '../../../src/webhooks/health.js';
-import { planDeliveries } from '../../../src/webhooks/fanout.js';
-import { buildEnvelope } from '../../../src/webhooks/envelope.js';
-import type { Outcome } from '../../../src/webhooks/classify.js';
+import { nextRetryDelayMs, MAX_RETRY_AFTER_MS } from '../../../src/webhooks/http/retry-policy.js';
+import { AttemptLimiter } from '../../../src/webhooks/delivery/limiter.js';
+import { healthVerdict } from '../../../src/webhooks/delivery/health.js';
+import { planDeliveries } from '../../../src/webhooks/events/plan.js';
+import { buildEnvelope } from '../../../src/webhooks/events/envelope.js';
+import type { Outcome } from '../../../src/webhooks/http/classify.js';
 import type { WebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
 import { toWebhookRecord } from '../../../src/webhooks/db/webhook-store.js';
-import { messageData } from './harness.js';
+import { messageData } from '../../support/engine-rig.js';
 
 const failure = (extra: Partial<Outcome> = {}): Outcome => ({
   ok: false, cause: 'server_error', permanent: false, disableReason: null, retryAfterMs: null, pauseMs: null, message: 'HTTP 500', ...extra,

@@ -1,6 +1,6 @@
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { messageData, startHarness, type Harness } from './harness.js';
+import { messageData, startHarness, type Harness } from '../../support/engine-rig.js';
 
 describe.each(dialects)('webhook sender limits on %s', (dialect) => {
   let h: Harness;

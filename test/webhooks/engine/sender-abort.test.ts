@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import got from 'got';
-import { createAddressGuard } from '../../../src/webhooks/address-guard.js';
-import { createDeliveryGot, Sender, type DeliveryGot, type SendRequest } from '../../../src/webhooks/sender.js';
+import { createAddressGuard } from '../../../src/webhooks/http/address-guard.js';
+import { createDeliveryGot, Sender, type DeliveryGot, type SendRequest } from '../../../src/webhooks/http/sender.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
 
 // The engine hands one long-lived shutdown signal to every attempt: an attempt that leaves its

@@ -4,9 +4,9 @@ import { writeTransaction } from '../../../src/db/write-queue.js';
 import { HookBus } from '../../../src/hooks.js';
 import { createLogger } from '../../../src/logger.js';
 import { verifyWebhook } from '../../../src/webhooks/verify.js';
-import { ThreadedDeliveryEngine } from '../../../src/webhooks/worker/threaded-engine.js';
+import { ThreadedDeliveryEngine } from '../../../src/webhooks/thread/host.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { appKey, messageData, startHarness, type Harness } from './harness.js';
+import { appKey, messageData, startHarness, type Harness } from '../../support/engine-rig.js';
 
 const SECRET = 'whsec_worker_test';
 

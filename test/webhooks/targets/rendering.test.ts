@@ -1,6 +1,6 @@
 import { ok } from '../../chat/clients.js';
 import { dialects } from '../../support/databases.js';
-import { messageData } from '../engine/harness.js';
+import { messageData } from '../../support/engine-rig.js';
 import { chatEvents, startTargetRig, visitorSays, type TargetRig } from './rig.js';
 
 /**

@@ -6,7 +6,7 @@ import {
   isAllowListed,
   isBlockedAddress,
   parseIp,
-} from '../../../src/webhooks/address-guard.js';
+} from '../../../src/webhooks/http/address-guard.js';
 
 const blocked: Array<[string, string]> = [
   // IPv4 special ranges

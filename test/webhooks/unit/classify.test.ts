@@ -1,7 +1,7 @@
 import { RequestError, TimeoutError } from 'got';
-import { BlockedAddressError } from '../../../src/webhooks/address-guard.js';
-import { classifyError, classifyResponse, MAX_WAIT_MS, parseRetryAfter, type Cause } from '../../../src/webhooks/classify.js';
-import type { WebhookFormat } from '../../../src/webhooks/formats/index.js';
+import { BlockedAddressError } from '../../../src/webhooks/http/address-guard.js';
+import { classifyError, classifyResponse, MAX_WAIT_MS, parseRetryAfter, type Cause } from '../../../src/webhooks/http/classify.js';
+import type { WebhookFormat } from '../../../src/webhooks/events/formats/index.js';
 
 const now = new Date('2025-03-01T12:00:00.000Z');
 const respond = (statusCode: number, body = '', headers: Record<string, string | string[] | undefined> = {}, format: WebhookFormat = 'json') =>

@@ -1,8 +1,8 @@
 import { envelopeSchema, eventCatalog, type Envelope, type EventName } from '../../../src/events.js';
-import { discordLimits, type DiscordEmbed, type DiscordMessage } from '../../../src/webhooks/formats/discord.js';
-import { detectFormat, renderBody, webhookFormats } from '../../../src/webhooks/formats/index.js';
-import { slackLimits, type SlackBlock, type SlackMessage } from '../../../src/webhooks/formats/slack.js';
-import { fit } from '../../../src/webhooks/formats/text.js';
+import { discordLimits, type DiscordEmbed, type DiscordMessage } from '../../../src/webhooks/events/formats/discord.js';
+import { detectFormat, renderBody, webhookFormats } from '../../../src/webhooks/events/formats/index.js';
+import { slackLimits, type SlackBlock, type SlackMessage } from '../../../src/webhooks/events/formats/slack.js';
+import { fit } from '../../../src/webhooks/events/formats/text.js';
 
 const conversation = {
   conversation_id: 42,

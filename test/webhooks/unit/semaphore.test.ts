@@ -1,4 +1,4 @@
-import { Semaphore } from '../../../src/webhooks/semaphore.js';
+import { Semaphore } from '../../../src/webhooks/delivery/semaphore.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

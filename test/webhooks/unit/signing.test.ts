@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signPayload } from '../../../src/webhooks/signing.js';
+import { signPayload } from '../../../src/webhooks/http/signing.js';
 
 describe('signPayload', () => {
   it('matches the RFC 4231 HMAC-SHA256 vectors', () => {

@@ -1,4 +1,4 @@
-import { validateWebhookUrl } from '../../../src/webhooks/url-rules.js';
+import { validateWebhookUrl } from '../../../src/webhooks/http/url-rules.js';
 
 /** Public DNS answers for the names these tests use, so no test depends on the network. */
 const zone: Record<string, string[]> = {
@@ -118,5 +118,29 @@ describe('validateWebhookUrl', () => {
     expect(await validateWebhookUrl('https://hooks.example.com/', { ...strict, resolve: async () => [] })).toEqual([
       'Host hooks.example.com does not resolve.',
     ]);
+  });
+});
+
+describe('validateWebhookUrl on a local receiver', () => {
+  it.each([
+    ['http://127.0.0.1:4000/hook', '127.0.0.1'],
+    ['http://localhost:4000/hook', 'localhost'],
+    ['http://[::1]:4000/hook', '::1'],
+    ['http://192.168.1.20/hook', '192.168.1.20'],
+  ])('names both WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOWED_HOSTS at once for %s', async (url, host) => {
+    expect(await validateWebhookUrl(url, strict)).toEqual([
+      'URL must use https:// (http:// is accepted only when WEBHOOK_ALLOW_HTTP=true). ' +
+        `Host ${host} must also be listed in WEBHOOK_ALLOWED_HOSTS: for a local receiver start the server with WEBHOOK_ALLOW_HTTP=true WEBHOOK_ALLOWED_HOSTS=${host}.`,
+    ]);
+  });
+
+  it('names only WEBHOOK_ALLOW_HTTP when the host is already allow-listed', async () => {
+    expect(await validateWebhookUrl('http://127.0.0.1:4000/hook', { ...strict, allowList: ['127.0.0.0/8'] })).toEqual([
+      'URL must use https:// (http:// is accepted only when WEBHOOK_ALLOW_HTTP=true).',
+    ]);
+  });
+
+  it('accepts it once both are set, as the message says', async () => {
+    expect(await validateWebhookUrl('http://127.0.0.1:4000/hook', { allowHttp: true, allowList: ['127.0.0.1'], resolve })).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { signPayload } from '../../../src/webhooks/signing.js';
+import { signPayload } from '../../../src/webhooks/http/signing.js';
 import { verifyWebhook, verifyWebhookDetailed } from '../../../src/webhooks/verify.js';
 import * as packageMain from '../../../src/index.js';
 

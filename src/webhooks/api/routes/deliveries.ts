@@ -23,6 +23,9 @@ export function deliveryRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}/deliveries',
       operationId: 'listDeliveries',
       summary: 'The delivery log of a webhook, newest first, a page at a time.',
+      description:
+        'Each entry carries the seed\'s fields (`id, delivery_id, event_type, attempt_number, response_status_code, response_body, status, ' +
+        "delivered_at, created_at`) with the newest attempt's response, and more. The request body and the attempts are in the detail.",
       params: webhookIdParams,
       before: async (params) => void (await requireWebhook(ctx, params.id)),
       query: deliveryListQuerySchema,
@@ -43,6 +46,8 @@ export function deliveryRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}/deliveries/{deliveryId}',
       operationId: 'getDelivery',
       summary: 'One delivery with its body and every attempt.',
+      description:
+        '`deliveryId` is the `delivery_id` (a UUID, any case) or the entry\'s numeric `id`.',
       params: deliveryParams,
       success: { status: 200, description: 'The delivery.', data: deliveryDetailSchema },
       errors: [404],
@@ -59,6 +64,8 @@ export function deliveryRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}/deliveries/{deliveryId}/redeliver',
       operationId: 'redeliverDelivery',
       summary: 'Queue a delivery again now, with the same delivery_id and body and a fresh retry budget.',
+      description:
+        'Outside the per-conversation order. `deliveryId` is the `delivery_id` or the numeric `id`. Answers the entry as it stands once queued.',
       params: deliveryParams,
       success: { status: 200, description: 'The delivery, queued.', data: deliverySchema },
       errors: [404],

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { eventCatalog, subscribableEvents, type EventName } from '../../../events.js';
-import { detectFormat } from '../../formats/index.js';
-import { validateWebhookUrl } from '../../url-rules.js';
+import { detectFormat } from '../../events/formats/index.js';
+import { validateWebhookUrl } from '../../http/url-rules.js';
 import { requireWebhook, type ApiContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { defineRoute, type ApiRoute } from '../route.js';
@@ -13,6 +13,7 @@ import {
   webhookIdParams,
   webhookListItemSchema,
   webhookSchema,
+  regenerateSecretSchema,
   webhookUpdateSchema,
   webhookWithSecretSchema,
 } from '../schemas.js';
@@ -45,10 +46,20 @@ function changeTools(ctx: ApiContext): ChangeTools {
   return { detectFormat, encrypt: (secret) => ctx.secretBox.encrypt(secret) };
 }
 
+const regeneratedSchema = webhookWithSecretSchema
+  .extend({
+    old_secret_expires_at: z
+      .string()
+      .nullable()
+      .describe('ISO 8601 UTC time until which the replaced secret still signs beside the new one; null when it stopped at once.'),
+  })
+  .meta({ id: 'WebhookWithRegeneratedSecret' });
+
 const subscribable = new Set<string>(subscribableEvents);
 const catalog = (Object.entries(eventCatalog) as [EventName, (typeof eventCatalog)[EventName]][]).map(([name, event]) => ({
-  name,
+  event: name,
   description: event.description,
+  name,
   subscribable: subscribable.has(name),
   data_schema: z.toJSONSchema(event.data) as Record<string, unknown>,
 }));
@@ -61,6 +72,9 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/events',
       operationId: 'listEvents',
       summary: 'The event catalog: every event a webhook can receive, with the JSON Schema of its data.',
+      description:
+        'Each entry is `{ event, description }` (the seed\'s shape), plus `subscribable` (false for webhook.test, which only the Test action sends) ' +
+        "and `data_schema`, the JSON Schema of the envelope's `data`. `name` repeats `event` for older clients.",
       success: { status: 200, description: 'The catalog.', data: z.array(eventInfoSchema) },
       errors: [],
       handle: async () => ({ data: catalog, message: 'Event catalog' }),
@@ -71,6 +85,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks',
       operationId: 'listWebhooks',
       summary: 'Every webhook, each with the size of its delivery log (not paginated).',
+      description:
+        'Oldest first. `delivery_logs_count` counts the delivery rows kept for each; `last_delivery` tells how the newest one went.',
       success: { status: 200, description: 'All webhooks, oldest first.', data: z.array(webhookListItemSchema) },
       errors: [],
       handle: async () => {
@@ -102,6 +118,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}',
       operationId: 'getWebhook',
       summary: 'One webhook.',
+      description:
+        'The secret is never shown here, only `has_secret`.',
       params: webhookIdParams,
       success: { status: 200, description: 'The webhook.', data: webhookSchema },
       errors: [404],
@@ -135,6 +153,8 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}',
       operationId: 'deleteWebhook',
       summary: 'Delete a webhook and its delivery logs.',
+      description:
+        'Pending retries are dropped with the delivery logs; nothing more is sent to its URL.',
       params: webhookIdParams,
       success: { status: 204, description: 'Deleted.' },
       errors: [404],
@@ -169,17 +189,28 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       path: '/webhooks/{id}/regenerate-secret',
       operationId: 'regenerateWebhookSecret',
       summary: 'Replace the signing secret with a new `whsec_` + 64 hex one, shown once.',
+      description:
+        'With `old_secret_valid_for_seconds`, the replaced secret keeps signing `webhook-signature` (a second `v1,` entry) until ' +
+        '`old_secret_expires_at`, so a receiver can deploy the new secret without losing a delivery. ' +
+        'A later regenerate or a secret set through PUT ends the overlap.',
       params: webhookIdParams,
-      success: { status: 200, description: 'The webhook with its new secret.', data: webhookWithSecretSchema },
-      errors: [404],
-      handle: async ({ params }) => {
+      before: async (params) => void (await requireWebhook(ctx, params.id)),
+      body: regenerateSecretSchema,
+      success: { status: 200, description: 'The webhook with its new secret.', data: regeneratedSchema },
+      errors: [400, 404, 413, 422],
+      handle: async ({ params, body }) => {
         const current = await requireWebhook(ctx, params.id);
         const secret = generateSecret();
-        if (!(await ctx.webhooks.setSecret(current.id, ctx.secretBox.encrypt(secret)))) throw new NotFoundError('Webhook not found');
-        ctx.logger.info({ webhookId: current.id }, 'webhook secret regenerated');
+        const now = new Date();
+        const overlap = body.old_secret_valid_for_seconds;
+        const oldValidUntil = overlap > 0 && current.has_secret ? new Date(now.getTime() + overlap * 1000) : null;
+        if (!(await ctx.webhooks.rotateSecret(current.id, ctx.secretBox.encrypt(secret), oldValidUntil, now))) throw new NotFoundError('Webhook not found');
+        ctx.logger.info({ webhookId: current.id, oldSecretValidUntil: oldValidUntil }, 'webhook secret regenerated');
         return {
-          data: { ...webhookView(await requireWebhook(ctx, params.id)), secret },
-          message: 'Secret regenerated: store it now, it will not be shown again',
+          data: { ...webhookView(await requireWebhook(ctx, params.id)), secret, old_secret_expires_at: oldValidUntil?.toISOString() ?? null },
+          message: oldValidUntil
+            ? `Secret regenerated: store it now, it will not be shown again. The old secret also signs until ${oldValidUntil.toISOString()}.`
+            : 'Secret regenerated: store it now, it will not be shown again',
         };
       },
     }),

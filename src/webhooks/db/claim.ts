@@ -1,0 +1,149 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { writeTransaction } from '../../db/write-queue.js';
+import { engineTransaction, isMysql, type ClaimedDelivery } from './delivery-rows.js';
+import { parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
+
+export interface ClaimOptions {
+  /** Names this claim; completion must present it. */
+  owner: string;
+  now: Date;
+  leaseUntil: Date;
+  limit: number;
+  /** Claim only these deliveries (the first attempt, right after the outbox commit). */
+  deliveryIds?: readonly string[];
+  /** Leave the rows of these webhooks alone (full or paused in this process). */
+  skipWebhookIds?: readonly number[];
+  /**
+   * How many rows each webhook may take (the caller's free slots and room to hold rows ahead),
+   * read before the claim: the claim chooses by this data alone and calls nothing while it holds
+   * its locks. A refused row is not written, so it is left exactly as it was. Absent: take every candidate.
+   */
+  quota?: ClaimQuota;
+}
+
+/** A webhook's share of one claim: rows to start now, and rows to hold for its next free slots. */
+export interface WebhookQuota {
+  slots: number;
+  ahead: number;
+}
+
+export interface ClaimQuota {
+  /** Slots free in all (attempts that may start now, whatever the webhook). */
+  total: number;
+  byWebhook: ReadonlyMap<number, WebhookQuota>;
+  /** The share of a webhook not named in byWebhook. */
+  others: WebhookQuota;
+}
+
+/**
+ * Chooses, oldest due first, the candidates the quota allows (pure): each takes one of its
+ * webhook's slots while the total has one, else a place ahead while the total has a slot at all;
+ * the others are refused and their webhooks named.
+ */
+export function chooseWithinQuota(
+  candidates: readonly { id: number; webhookId: number }[],
+  quota: ClaimQuota,
+): { taken: { id: number; webhookId: number }[]; ahead: Set<number>; refused: Set<number>; capacityExhausted: boolean } {
+  let total = quota.total;
+  const left = new Map<number, WebhookQuota>();
+  const taken: { id: number; webhookId: number }[] = [];
+  const ahead = new Set<number>();
+  const refused = new Set<number>();
+  let capacityExhausted = false;
+  for (const candidate of candidates) {
+    let share = left.get(candidate.webhookId);
+    if (!share) left.set(candidate.webhookId, (share = { ...(quota.byWebhook.get(candidate.webhookId) ?? quota.others) }));
+    if (total > 0 && share.slots > 0) {
+      share.slots--;
+      total--;
+      taken.push(candidate);
+    } else if (total > 0 && share.ahead > 0) {
+      share.ahead--;
+      ahead.add(candidate.id);
+      taken.push(candidate);
+    } else {
+      refused.add(candidate.webhookId);
+      if (total === 0) capacityExhausted = true;
+    }
+  }
+  return { taken, ahead, refused, capacityExhausted };
+}
+
+export interface ClaimResult {
+  claimed: ClaimedDelivery[];
+  /** Row ids of `claimed` taken to hold ahead (see ClaimQuota), not to start now. */
+  ahead: Set<number>;
+  /** Webhooks with candidates the quota refused (left due). */
+  refused: Set<number>;
+  /** A candidate was refused because no slot was free in all. */
+  capacityExhausted: boolean;
+  /** Candidate rows seen (claimed or refused): fewer than the limit means nothing else is due. */
+  seen: number;
+}
+
+/**
+ * Claims up to `limit` due rows of enabled webhooks, oldest due first. On MySQL two processes
+ * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
+ */
+export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimResult> {
+  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false };
+  if (options.limit <= 0 || options.deliveryIds?.length === 0) return { ...none, seen: 0 };
+  const mysql = isMysql(sequelize);
+  const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
+  if (options.deliveryIds) where.push('d.delivery_id IN (:deliveryIds)');
+  if (options.skipWebhookIds?.length) where.push('d.webhook_id NOT IN (:skip)');
+  // A held row (webhook disabled) stays pending and goes out when the webhook is enabled again.
+  // A scalar subquery, not a join or EXISTS: MariaDB turns those into a semi-join with a filesort,
+  // and a join would also lock the webhooks rows. This way the plan is a range scan on
+  // webhook_deliveries_due that stops at LIMIT, plus one primary-key lookup per row, unlocked.
+  where.push('(SELECT w.is_active FROM webhooks w WHERE w.id = d.webhook_id) = :yes');
+  return writeTransaction(sequelize, async (transaction) => {
+    const rows = await sequelize.query<Record<string, unknown>>(
+      `SELECT d.id, d.webhook_id
+         FROM webhook_deliveries d
+        WHERE ${where.join(' AND ')}
+        ORDER BY d.next_attempt_at
+        LIMIT :limit${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      {
+        type: QueryTypes.SELECT,
+        transaction,
+        replacements: {
+          now: sqlDate(sequelize, options.now),
+          deliveryIds: options.deliveryIds ?? [],
+          skip: options.skipWebhookIds ?? [],
+          yes: true,
+          limit: options.limit,
+        },
+      },
+    );
+    const candidates = rows.map((r) => ({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0) }));
+    const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
+    const { taken, ahead, refused, capacityExhausted } = chosen;
+    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length };
+    const until = sqlDate(sequelize, options.leaseUntil);
+    await sequelize.query(
+      'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
+      { type: QueryTypes.BULKUPDATE, transaction, replacements: { owner: options.owner, until, ids: taken.map((r) => r.id) } },
+    );
+    // Bodies are read only for the rows taken: a refused candidate costs no 16 MiB read.
+    const full = await sequelize.query<Record<string, unknown>>(
+      `SELECT id, delivery_id, webhook_id, event, body, is_test, attempt_number, retry_base, created_at
+         FROM webhook_deliveries WHERE id IN (:ids) ORDER BY id`,
+      { type: QueryTypes.SELECT, transaction, replacements: { ids: taken.map((r) => r.id) } },
+    );
+    const claimed = full.map((r) => ({
+      id: parseIntOr(r.id, 0),
+      deliveryId: String(r.delivery_id),
+      webhookId: parseIntOr(r.webhook_id, 0),
+      event: String(r.event),
+      body: String(r.body),
+      isTest: parseBool(r.is_test),
+      attemptNumber: parseIntOr(r.attempt_number, 0),
+      retryBase: parseIntOr(r.retry_base, 0),
+      createdAt: parseDate(r.created_at) ?? options.now,
+      leaseOwner: options.owner,
+    }));
+    return { claimed, ahead, refused, capacityExhausted, seen: rows.length };
+  }, engineTransaction);
+}
+

@@ -1,0 +1,86 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { writeTransaction } from '../../db/write-queue.js';
+import { insertAttempts, type AttemptRecord } from './attempts.js';
+import { isMysql, type DeliveryState, type DeliveryUpdate } from './delivery-rows.js';
+import { clip, parseBool, parseIntOr, sqlDate } from './values.js';
+
+/** One finished attempt to record: `decide` sees the row as it stands when the attempt is written. */
+export interface AttemptCompletion {
+  rowId: number;
+  owner: string;
+  attempt: AttemptRecord;
+  now: Date;
+  decide: (state: DeliveryState) => DeliveryUpdate;
+}
+
+/**
+ * Records an attempt and its consequence in one transaction: the attempt row, and the delivery
+ * moved to delivered / pending (next_attempt_at) / failed with the lease cleared. Returns null,
+ * writing nothing, when the lease is no longer ours (the row was re-claimed after our lease ran
+ * out, or deleted with its webhook).
+ */
+export async function completeAttempt(sequelize: Sequelize, input: AttemptCompletion): Promise<DeliveryUpdate | null> {
+  const [update] = await completeAttempts(sequelize, [input]);
+  return update ?? null;
+}
+
+/**
+ * Records many attempts in ONE transaction (group commit): one locking read, one UPDATE, one
+ * multi-row INSERT, whatever the number. Each row is checked on its own: an attempt whose lease
+ * was lost gets null and writes nothing, the others are recorded. Answers in the order given.
+ */
+export async function completeAttempts(sequelize: Sequelize, inputs: readonly AttemptCompletion[]): Promise<(DeliveryUpdate | null)[]> {
+  if (inputs.length === 0) return [];
+  const mysql = isMysql(sequelize);
+  // Pure database work (decide() only computes): a deadlock victim runs again rather than leave a
+  // sent attempt unrecorded, to be sent again when its lease ends.
+  return writeTransaction(sequelize, async (transaction) => {
+    const found = await sequelize.query<Record<string, unknown>>(
+      `SELECT id, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
+        WHERE id IN (:ids) ORDER BY id${mysql ? ' FOR UPDATE' : ''}`,
+      { type: QueryTypes.SELECT, transaction, replacements: { ids: [...new Set(inputs.map((i) => i.rowId))] } },
+    );
+    const rows = new Map(found.map((r) => [parseIntOr(r.id, 0), r]));
+    const written: { input: AttemptCompletion; update: DeliveryUpdate }[] = [];
+    const results = inputs.map((input) => {
+      const row = rows.get(input.rowId);
+      if (!row || row.lease_owner !== input.owner) return null;
+      const update = input.decide({
+        attemptNumber: parseIntOr(row.attempt_number, 0),
+        retryBase: parseIntOr(row.retry_base, 0),
+        isTest: parseBool(row.is_test),
+      });
+      // At most one attempt can hold a row's lease; a second with the same owner would be a bug.
+      rows.delete(input.rowId);
+      written.push({ input, update });
+      return update;
+    });
+    if (written.length === 0) return results;
+    // One UPDATE for all: each column is a CASE on the primary key. Bound, because last_error
+    // quotes the receiver's answer, and a U+0000 in SQL text ends the statement on SQLite.
+    const bind: unknown[] = [];
+    const param = (value: unknown) => `$${bind.push(value)}`;
+    const column = (value: (w: (typeof written)[number]) => unknown) => {
+      const arms = written.map((w) => `WHEN ${param(w.input.rowId)} THEN ${param(value(w))}`);
+      return `CASE id ${arms.join(' ')} END`;
+    };
+    const set = [
+      `status = ${column((w) => w.update.status)}`,
+      `attempt_number = ${column((w) => w.input.attempt.attemptNumber)}`,
+      // next_attempt_at is NOT NULL; a finished row keeps the time of its last attempt.
+      `next_attempt_at = ${column((w) => sqlDate(sequelize, w.update.nextAttemptAt ?? w.input.now))}`,
+      `last_status_code = ${column((w) => w.update.lastStatusCode)}`,
+      `last_error = ${column((w) => clip(w.update.lastError, 1024))}`,
+      `delivered_at = COALESCE(${column((w) => (w.update.deliveredAt ? sqlDate(sequelize, w.update.deliveredAt) : null))}, delivered_at)`,
+      `updated_at = ${column((w) => sqlDate(sequelize, w.input.now))}`,
+    ];
+    const ids = written.map((w) => param(w.input.rowId));
+    await sequelize.query(
+      `UPDATE webhook_deliveries SET ${set.join(', ')}, lease_owner = NULL, lease_expires_at = NULL
+        WHERE id IN (${ids.join(', ')})`,
+      { type: QueryTypes.BULKUPDATE, transaction, bind },
+    );
+    await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
+    return results;
+  }, { retryDeadlocks: true });
+}
