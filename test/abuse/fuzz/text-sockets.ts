@@ -124,14 +124,26 @@ export async function fuzzSocketText(options: SocketTextFuzzOptions): Promise<So
           const label = `/widget ${event} ${field} ${odd.label}`;
           const ack = await run(socket, label, event, field, odd.label, { ...base, [field]: sent });
           const echo = widgetEcho[event];
-          if (ack?.ok && echo?.fields[field]) {
+          // Every accepted event is waited for at the receiver, echoed field or not: its delivery
+          // row must settle before the next case fingerprints the database.
+          if (ack?.ok && echo) {
             const key = event === 'message:send' ? 'message_id' : 'conversation_id';
             try {
               const body = await webhookBody(options.receiver, (b) => b.event === echo.event && b.data?.[key] === ack[key]);
-              result.echoed++;
-              const expected = field === 'content' ? asStored(sent) : asStored(sent).trim();
-              if (body.data[echo.fields[field]!] !== expected) {
-                result.failures.push({ index: result.cases, request: label, status: 0, reason: `read back from the webhook as ${JSON.stringify(String(body.data[echo.fields[field]!]).slice(0, 60))}` });
+              const echoed = echo.fields[field];
+              if (echoed) {
+                result.echoed++;
+                const expected = field === 'content' ? asStored(sent) : asStored(sent).trim();
+                if (body.data[echoed] !== expected) {
+                  result.failures.push({ index: result.cases, request: label, status: 0, reason: `read back from the webhook as ${JSON.stringify(String(body.data[echoed]).slice(0, 60))}` });
+                }
+              }
+              if (field === 'client_message_id') {
+                // Not in any webhook: read back by resending under the same id, which must answer the original.
+                const again = (await socket.timeout(ACK_MS).emitWithAck(event, { ...base, [field]: sent })) as Ack;
+                if (again.message_id !== ack.message_id) {
+                  result.failures.push({ index: result.cases, request: label, status: 0, reason: `a resend under the same id answered ${JSON.stringify(again).slice(0, 100)}` });
+                }
               }
             } catch (err) {
               result.failures.push({ index: result.cases, request: label, status: 0, reason: `accepted but ${(err as Error).message}` });
