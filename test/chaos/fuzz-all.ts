@@ -50,7 +50,7 @@ export async function fuzzEverything(options: { restCases: number; socketCases: 
       });
       figures.push({ target: 'REST API', dialect, cases: rest.cases, refused: rest.refused, failures: rest.failures });
 
-      const snapshot = fingerprint(server.server.sequelize, { growing: ['visitors', 'conversations', 'messages'], appendOnly: ['webhook_deliveries'] });
+      const snapshot = fingerprint(server.server.sequelize, { growing: ['visitors', 'conversations', 'messages'], appendOnly: ['webhook_deliveries'], drained: ['webhook_events'] });
       const widget = () => track(connect(`${server.url}/widget`));
       const w = await fuzzSocket({
         socket: await widget(),

@@ -11,11 +11,27 @@ export interface FingerprintTables {
    * chat's write but updated later by the sender, in the background, whatever the next request is.
    */
   appendOnly?: string[];
+  /**
+   * Queues that must be empty before the fingerprint is taken: in thread mode an accepted event
+   * waits in webhook_events until the delivery worker fans it out into webhook_deliveries, which
+   * can land during a later, refused case.
+   */
+  drained?: string[];
+}
+
+async function waitUntilEmpty(sequelize: Sequelize, table: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const [row] = await sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`, { type: QueryTypes.SELECT });
+    if (Number(row?.n ?? 0) === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A fingerprint of the database for "a refused request changed nothing". */
 export function fingerprint(sequelize: Sequelize, tables: FingerprintTables): () => Promise<string> {
   return async () => {
+    for (const table of tables.drained ?? []) await waitUntilEmpty(sequelize, table);
     const hash = createHash('sha256');
     for (const table of tables.full ?? []) {
       const rows = await sequelize.query(`SELECT * FROM ${table} ORDER BY id`, { type: QueryTypes.SELECT });
