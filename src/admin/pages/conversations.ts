@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { html } from '../../ui/html.js';
 
 /** The agent console: open conversations on the left, the selected one on the right (Socket.IO /agent). */
 export function conversationsBody() {
