@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/server.js';
@@ -8,14 +8,8 @@ import { projectRoot } from '../../src/server.js';
 const run = promisify(execFile);
 const npm = (args: string[], cwd: string) => run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
 
-/**
- * Brings dist/ up to date: the build script's `--if-stale` when the project has one (it skips an
- * unchanged build), else a full `npm run build`.
- */
-export async function buildProject(): Promise<void> {
-  if (existsSync(join(projectRoot, 'scripts', 'build.mjs'))) await run(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: projectRoot });
-  else await npm(['run', 'build', '--silent'], projectRoot);
-}
+/** What a build reads: copied into a staging folder so the checkout's own dist/ is never rewritten under other tests. */
+const buildInputs = ['package.json', 'package-lock.json', 'plugin.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'widget', 'scripts'];
 
 export interface PackResult {
   tarball: string;
@@ -23,11 +17,18 @@ export interface PackResult {
   files: string[];
 }
 
-/** `npm pack` into `dir` (scripts skipped: the build above is what gets packed). */
-export async function packProject(dir: string): Promise<PackResult> {
-  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], projectRoot);
+/**
+ * `npm run build` then `npm pack` of this project, done in `stageDir` (a copy of the sources with
+ * this checkout's node_modules linked in), the tarball written to `outDir`. Pack skips the
+ * lifecycle scripts: the build just made is what gets packed.
+ */
+export async function buildAndPack(stageDir: string, outDir: string): Promise<PackResult> {
+  for (const input of buildInputs) cpSync(join(projectRoot, input), join(stageDir, input), { recursive: true });
+  symlinkSync(join(projectRoot, 'node_modules'), join(stageDir, 'node_modules'), 'dir');
+  await npm(['run', 'build', '--silent'], stageDir);
+  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', outDir], stageDir);
   const [info] = JSON.parse(stdout) as { filename: string; size: number; files: { path: string }[] }[];
-  return { tarball: join(dir, basename(info!.filename)), size: info!.size, files: info!.files.map((f) => f.path) };
+  return { tarball: join(outDir, basename(info!.filename)), size: info!.size, files: info!.files.map((f) => f.path) };
 }
 
 type LockEntry = Record<string, unknown> & { dev?: boolean };
