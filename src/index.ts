@@ -15,5 +15,7 @@ export { createLogger, type Logger } from './logger.js';
 export { migrateUp, type Migration } from './db/migrate.js';
 export { ApiKeyStore } from './auth/api-keys.js';
 export { requireApiKey } from './auth/require-api-key.js';
-export type { PluginHost, PluginInstance, PluginModule } from './plugins/host.js';
+export type { AdminHost, AdminPageContent, PluginHost, PluginInstance, PluginModule } from './plugins/host.js';
+export { readManifest, registerPlugin, type PluginManifest } from './plugins/loader.js';
+export { escapeHtml } from './ui/html.js';
 export { eventCatalog, subscribableEvents, type EventName, type Envelope } from './events.js';

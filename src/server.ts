@@ -1,8 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { Sequelize } from 'sequelize';
@@ -16,7 +14,8 @@ import { ApiKeyStore } from './auth/api-keys.js';
 import { SessionTokens } from './auth/session.js';
 import { loadAppKey } from './crypto/secret-box.js';
 import { agentSessionVerifier, requireAdminSession, requireApiKeyOrSession } from './admin/auth.js';
-import { createAdminRouter } from './admin/router.js';
+import { corePages, createAdminRouter } from './admin/router.js';
+import { adminHost } from './admin/plugin-admin.js';
 import { attachChat } from './chat/index.js';
 import { attachRedisAdapter } from './chat/redis-adapter.js';
 import { apiKeyGuard } from './auth/require-api-key.js';
@@ -27,17 +26,11 @@ import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
 import { widgetRoutes } from './widget/routes.js';
+import { packageRoot } from './package-root.js';
 
-/** The project root: the nearest folder above this module holding plugin.json (src/ or dist/src/). */
-export const projectRoot = findUp(dirname(fileURLToPath(import.meta.url)), 'plugin.json');
+/** The project root: the folder holding plugin.json (above src/ or dist/src/). */
+export const projectRoot = packageRoot;
 const manifestPath = join(projectRoot, 'plugin.json');
-
-function findUp(dir: string, file: string): string {
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, file))) return d;
-    if (dirname(d) === d) throw new Error(`${file} not found above ${dir}`);
-  }
-}
 
 export interface LiveChatServer {
   readonly config: Config;
@@ -105,6 +98,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       logger,
       config,
       auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
+      admin: adminHost(sessions, () => [...corePages, ...adminPages]),
       addAdminPage: (page) => adminPages.push(page),
     }),
   ];

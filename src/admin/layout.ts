@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../ui/html.js';
 
 /** An entry of the admin navigation (the plugin host's addAdminPage adds more). */
 export interface AdminNavItem {
@@ -11,6 +11,9 @@ export interface PageOptions {
   title: string;
   /** The client bundle this page runs (`/admin/assets/<script>.js`), if any. */
   script?: string;
+  /** More module scripts and stylesheets by URL: a plugin's page brings its own. */
+  scripts?: readonly string[];
+  styles?: readonly string[];
   /** Present on signed-in pages: shown as `<meta name="csrf-token">` and in the sign-out form. */
   csrfToken?: string;
   nav?: readonly AdminNavItem[];
@@ -50,7 +53,9 @@ export function page(options: PageOptions): string {
 <title>${options.title} · Live Chat admin</title>
 ${signedIn ? html`<meta name="csrf-token" content="${options.csrfToken}">` : ''}
 <link rel="stylesheet" href="/admin/assets/admin.css">
+${(options.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 ${options.script ? html`<script type="module" src="/admin/assets/${options.script}.js"></script>` : ''}
+${(options.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>`)}
 </head>
 <body class="${signedIn ? 'app' : 'bare'}">
 ${signedIn

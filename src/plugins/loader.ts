@@ -10,6 +10,7 @@ export const manifestSchema = z.object({
   description: z.string().optional(),
   entry: z.string().min(1),
   hooks: z.array(z.enum(subscribableEvents)),
+  /** The plugin's admin page; `path` is relative to the host's admin base path (`/webhooks` → `/admin/webhooks`). */
   adminPage: z.object({ path: z.string().startsWith('/'), title: z.string(), section: z.string() }).optional(),
   migrations: z.array(z.string()).default([]),
 });
@@ -22,6 +23,11 @@ export function readManifest(path: string): PluginManifest {
   return parsed.data;
 }
 
+/** A page path under the host's admin base: `('/admin', '/webhooks')` → `/admin/webhooks`. */
+export function adminPath(basePath: string, path: string): string {
+  return `${basePath.replace(/\/+$/, '')}${path}`;
+}
+
 /**
  * Checks that the module provides what its manifest promises, adds its admin page and calls
  * `register(host)` with `host.logger` bound to the plugin's id. The host runs `module.migrations` before this.
@@ -30,7 +36,7 @@ export async function registerPlugin(manifest: PluginManifest, module: PluginMod
   const names = new Set((module.migrations ?? []).map((m) => m.name));
   const missing = manifest.migrations.filter((m) => !names.has(m));
   if (missing.length) throw new Error(`plugin ${manifest.id}: migrations ${missing.join(', ')} named in plugin.json are not exported`);
-  if (manifest.adminPage) host.addAdminPage(manifest.adminPage);
+  if (manifest.adminPage && host.admin) host.addAdminPage({ ...manifest.adminPage, path: adminPath(host.admin.basePath, manifest.adminPage.path) });
   // The plugin's lines carry its id once, bound here, whatever logger the host hands over.
   const logger = host.logger.child({ plugin: manifest.id });
   const instance = await module.register({ ...host, logger });

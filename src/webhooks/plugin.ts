@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import got from 'got';
 import { webhookMigrations } from '../../migrations/index.js';
 import { SecretBox, loadAppKey } from '../crypto/secret-box.js';
 import type { PluginHost, PluginInstance } from '../plugins/host.js';
+import { packageRoot } from '../package-root.js';
 import { createAddressGuard } from './http/address-guard.js';
+import { webhooksAdminRoutes } from './admin/routes.js';
 import { createWebhooksApi } from './api/index.js';
 import { DeliveryEngine, type WebhookEngine } from './delivery/engine.js';
 import { createDeliveryGot } from './http/sender.js';
@@ -17,7 +20,10 @@ export interface WebhooksPluginInstance extends PluginInstance {
   engine: WebhookEngine;
 }
 
-/** Subscribes to the chat hooks, mounts the API, starts the sweeper and the delivery-log pruner. */
+/** This package's plugin.json, for a host that reads it (`registerPlugin(readManifest(manifestPath), plugin, host)`). */
+export const manifestPath = join(packageRoot, 'plugin.json');
+
+/** Subscribes to the chat hooks, mounts the API and the admin pages, starts the sweeper and the delivery-log pruner. */
 export async function register(host: PluginHost): Promise<WebhooksPluginInstance> {
   const { config, logger, sequelize } = host;
   const appKey = loadAppKey(config.APP_KEY, config.DATA_DIR);
@@ -37,6 +43,7 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
   }
   engine.attach(host.hooks);
   host.router.use(createWebhooksApi({ sequelize, config, engine, secretBox, logger, requireApiKey: host.auth.requireApiKey }));
+  if (host.admin) host.router.use(webhooksAdminRoutes({ root: packageRoot, admin: host.admin, requireAdmin: host.auth.requireAdmin, logger }));
   engine.startSweeper(config.WEBHOOK_SWEEP_CRON);
   const retention = createRetentionPruner({ sequelize, retentionDays: config.DELIVERY_RETENTION_DAYS, logger });
   retention.start();

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { curlCommand, shellQuote } from '../../src/admin/client/curl.js';
+import { curlCommand, shellQuote } from '../../src/webhooks/admin/client/curl.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 
 const run = promisify(execFile);

@@ -1,4 +1,4 @@
-import { escapeHtml, html, raw } from '../../src/admin/html.js';
+import { escapeHtml, html, raw } from '../../src/ui/html.js';
 import { groupNav, page } from '../../src/admin/layout.js';
 import { safeNextPath } from '../../src/admin/next-path.js';
 import { readCookie, sessionCookie } from '../../src/admin/cookies.js';
@@ -22,13 +22,17 @@ describe('html template', () => {
       csrfToken: 'tok"en',
       nav: [{ path: '/admin/x', title: xss, section: 'Live Chat' }],
       current: '/admin/x',
-      script: 'webhooks',
+      script: 'conversations',
+      scripts: ['/admin/webhooks/assets/webhooks.js?"x'],
+      styles: ['/admin/webhooks/assets/webhooks.css'],
       body: html`<p>${xss}</p>`,
     });
     expect(out).not.toContain('<img');
     expect(out).toContain('<meta name="csrf-token" content="tok&quot;en">');
     expect(out).toContain('aria-current="page"');
-    expect(out).toContain('<script type="module" src="/admin/assets/webhooks.js"></script>');
+    expect(out).toContain('<script type="module" src="/admin/assets/conversations.js"></script>');
+    expect(out).toContain('<script type="module" src="/admin/webhooks/assets/webhooks.js?&quot;x"></script>');
+    expect(out).toContain('<link rel="stylesheet" href="/admin/webhooks/assets/webhooks.css">');
   });
 
   it('groups navigation entries by section in first-seen order', () => {

@@ -95,7 +95,10 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = await res.text();
     expect(body).toMatch(/<div class="nav-heading">Live Chat<\/div>\s*<a class="nav-link" href="\/admin\/conversations">Conversations<\/a><a class="nav-link" href="\/admin\/webhooks" aria-current="page">Webhooks<\/a>/);
-    expect(body).toContain('<script type="module" src="/admin/assets/webhooks.js"></script>');
+    // The plugin's page, in this console's layout: its own script and stylesheet, the CSRF token on its root.
+    expect(body).toContain('<script type="module" src="/admin/webhooks/assets/webhooks.js"></script>');
+    expect(body).toContain('<link rel="stylesheet" href="/admin/webhooks/assets/webhooks.css">');
+    expect(body).toContain(`data-csrf-token="${csrf}"`);
     expect((await get('/admin', { cookie })).headers.get('location')).toBe('/admin/conversations');
     expect((await get('/admin/login', { cookie })).headers.get('location')).toBe('/admin/conversations');
     expect((await get('/admin/webhooks/abc/edit', { cookie })).status).toBe(404);
@@ -106,14 +109,14 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
 
   it('serves the client bundles, each small, with ETags', async () => {
     let total = 0;
-    for (const name of ['webhooks.js', 'webhook-form.js', 'deliveries.js', 'delivery.js', 'conversations.js', 'admin.css']) {
-      const res = await get(`/admin/assets/${name}`);
+    for (const name of ['webhooks/assets/webhooks.js', 'webhooks/assets/webhook-form.js', 'webhooks/assets/deliveries.js', 'webhooks/assets/delivery.js', 'webhooks/assets/webhooks.css', 'assets/conversations.js', 'assets/admin.css']) {
+      const res = await get(`/admin/${name}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(name.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
       const size = (await res.arrayBuffer()).byteLength;
       expect(size).toBeLessThan(150_000);
       total += size;
-      const again = await get(`/admin/assets/${name}`, { 'If-None-Match': res.headers.get('etag')! });
+      const again = await get(`/admin/${name}`, { 'If-None-Match': res.headers.get('etag')! });
       expect(again.status).toBe(304);
     }
     expect(total).toBeLessThan(300_000);
@@ -122,6 +125,8 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
     expect(Number(zipped.headers.get('content-length'))).toBeLessThan(25_000);
     expect((await get('/admin/assets/nope.js')).status).toBe(404);
     expect((await get('/admin/assets/..%2Fserver.ts')).status).toBe(404);
+    expect((await get('/admin/webhooks/assets/nope.js')).status).toBe(404);
+    expect((await get('/admin/webhooks/assets/..%2Froutes.ts')).status).toBe(404);
   });
 
   it('signs out only with the CSRF token, clearing the cookie', async () => {

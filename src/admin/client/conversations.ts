@@ -3,9 +3,9 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClosedConversationData, MessageData } from '../../events.js';
 import type { AckResponse, AgentResults, ConversationSummary, MessageView, TypingPush } from '../../chat/protocol.js';
-import { csrfToken, signInAgain } from './api.js';
-import { byId, h, replace } from './dom.js';
-import { badge, formatTime, timeEl } from './format.js';
+import { csrfToken, signInAgain } from '../../ui/client/api.js';
+import { byId, h, replace } from '../../ui/client/dom.js';
+import { badge, formatTime, timeEl } from '../../ui/client/format.js';
 
 /**
  * The agent console: a live list of conversations and the selected one's history, over the

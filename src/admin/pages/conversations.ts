@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { html } from '../../ui/html.js';
 
 /** The tag a site owner pastes into their pages; `server` is this server's origin. */
 export function embedSnippet(server: string): string {

@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { html } from '../../ui/html.js';
 
 /** The sign-in form body. `next` comes back as a hidden field; `error` is shown above the field. */
 export function loginBody(options: { next: string; error?: string }) {

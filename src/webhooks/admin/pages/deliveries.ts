@@ -1,4 +1,4 @@
-import { html } from '../html.js';
+import { html } from '../../../ui/html.js';
 
 const statuses = [
   ['', 'All statuses'],
@@ -8,13 +8,13 @@ const statuses = [
 ] as const;
 
 /** Delivery logs of one webhook; the client reads `?status=&page=` and fills the table. */
-export function deliveriesBody(webhookId: number) {
+export function deliveriesBody(base: string, webhookId: number) {
   return html`<div class="page-head">
   <div>
-    <p class="crumbs"><a href="/admin/webhooks">Webhooks</a> / <span id="webhook-name">Webhook ${webhookId}</span> /</p>
+    <p class="crumbs"><a href="${base}">Webhooks</a> / <span id="webhook-name">Webhook ${webhookId}</span> /</p>
     <h1>Delivery logs</h1>
   </div>
-  <a class="button" href="/admin/webhooks/${webhookId}/edit">Edit webhook</a>
+  <a class="button" href="${base}/${webhookId}/edit">Edit webhook</a>
 </div>
 <div id="deliveries-page" data-webhook-id="${webhookId}">
   <div class="toolbar">

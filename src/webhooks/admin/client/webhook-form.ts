@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { WebhookView } from '../../webhooks/api/schemas.js';
-import { api, ApiError } from './api.js';
-import { byId, flash, flashNext, h } from './dom.js';
+import type { WebhookView } from '../../api/schemas.js';
+import { api, ApiError } from '../../../ui/client/api.js';
+import { byId, flash, flashNext, h } from '../../../ui/client/dom.js';
+import { pagesBase, setTitle } from './base.js';
 
 const form = byId<HTMLFormElement>('webhook-form');
 const webhookId = form.dataset.webhookId;
@@ -78,7 +79,7 @@ function fill(w: WebhookView): void {
       h('label', { class: 'check inline small' }, h('input', { type: 'checkbox', id: 'remove-secret' }), h('span', {}, 'Remove the secret (stop signing requests)')),
     );
   }
-  document.title = `Edit ${w.name} · Live Chat admin`;
+  setTitle(`Edit ${w.name}`);
 }
 
 async function load(): Promise<void> {
@@ -151,7 +152,7 @@ form.addEventListener('submit', (event) => {
       const body = payload();
       const { data } = webhookId ? await api<WebhookView>('PUT', `/webhooks/${webhookId}`, body) : await api<WebhookView>('POST', '/webhooks', body);
       flashNext(`${data.name} ${webhookId ? 'saved' : 'created'}.`);
-      location.assign('/admin/webhooks');
+      location.assign(pagesBase());
     } catch (err) {
       if (err instanceof ApiError) showErrors(err);
       else showErrors(new ApiError(0, String(err)));

@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { DeliveryView, WebhookView } from '../../webhooks/api/schemas.js';
-import { api } from './api.js';
-import { byId, h, replace } from './dom.js';
-import { badge, formatTime, outcome, timeEl } from './format.js';
+import type { DeliveryView, WebhookView } from '../../api/schemas.js';
+import { api } from '../../../ui/client/api.js';
+import { byId, h, replace } from '../../../ui/client/dom.js';
+import { pagesBase, setTitle } from './base.js';
+import { badge, formatTime, outcome, timeEl } from '../../../ui/client/format.js';
 
 const root = byId('deliveries-page');
 const webhookId = root.dataset.webhookId!;
@@ -22,13 +23,13 @@ function pageUrl(page: number, statusFilter = filter.value): string {
   if (statusFilter) q.set('status', statusFilter);
   if (page > 1) q.set('page', String(page));
   const query = q.toString();
-  return `/admin/webhooks/${webhookId}/deliveries${query ? `?${query}` : ''}`;
+  return `${pagesBase()}/${webhookId}/deliveries${query ? `?${query}` : ''}`;
 }
 
 filter.addEventListener('change', () => location.assign(pageUrl(1)));
 
 function row(d: DeliveryView): HTMLTableRowElement {
-  const href = `/admin/webhooks/${webhookId}/deliveries/${encodeURIComponent(d.delivery_id)}`;
+  const href = `${pagesBase()}/${webhookId}/deliveries/${encodeURIComponent(d.delivery_id)}`;
   const next = d.status === 'pending' && d.next_attempt_at ? h('span', { class: 'muted small block' }, `next ${formatTime(d.next_attempt_at)}`) : null;
   return h(
     'tr',
@@ -57,7 +58,7 @@ async function load(): Promise<void> {
   void api<WebhookView>('GET', `/webhooks/${webhookId}`)
     .then(({ data }) => {
       byId('webhook-name').textContent = data.name;
-      document.title = `${data.name}: delivery logs · Live Chat admin`;
+      setTitle(`${data.name}: delivery logs`);
     })
     .catch(() => {});
   const query = new URLSearchParams({ page: String(currentPage), per_page: String(PER_PAGE) });

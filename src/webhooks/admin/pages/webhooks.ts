@@ -1,13 +1,13 @@
-import { html } from '../html.js';
+import { html } from '../../../ui/html.js';
 
 /** The webhook list; the client bundle fills the table from GET /api/v1/webhooks. */
-export function webhooksBody() {
+export function webhooksBody(base: string) {
   return html`<div class="page-head">
   <div>
     <h1>Webhooks</h1>
     <p class="muted">Signed JSON POSTed to your URLs when conversations start, visitors write, agents reply and conversations close.</p>
   </div>
-  <a class="button primary" href="/admin/webhooks/new">Create webhook</a>
+  <a class="button primary" href="${base}/new">Create webhook</a>
 </div>
 <div id="flash" role="status" aria-live="polite"></div>
 <div id="webhooks" class="card" aria-busy="true"><p class="empty">Loading webhooks…</p></div>

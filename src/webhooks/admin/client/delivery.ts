@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { AttemptView, DeliveryDetailView, WebhookView } from '../../webhooks/api/schemas.js';
-import { api } from './api.js';
+import type { AttemptView, DeliveryDetailView, WebhookView } from '../../api/schemas.js';
+import { api } from '../../../ui/client/api.js';
 import { curlCommand } from './curl.js';
-import { byId, flash, h, replace, type Child } from './dom.js';
-import { badge, formatTime, outcome } from './format.js';
+import { byId, flash, h, replace, type Child } from '../../../ui/client/dom.js';
+import { badge, formatTime, outcome } from '../../../ui/client/format.js';
 
 const container = byId('delivery');
 const webhookId = container.dataset.webhookId!;

@@ -1,6 +1,13 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { PaginationMeta } from '../../webhooks/api/schemas.js';
+
+/** A paginated list's `meta` (SPEC §8). */
+export interface PaginationMeta {
+  current_page: number;
+  last_page: number;
+  per_page: number;
+  total: number;
+}
 
 /** An API call that failed: HTTP status (0 for a network failure), message and 422 field errors. */
 export class ApiError extends Error {
@@ -20,14 +27,24 @@ export interface ApiResult<T> {
   message: string;
 }
 
-/** The session's CSRF token, from the page's `<meta name="csrf-token">`. */
+/**
+ * The session's CSRF token: from an element's `data-csrf-token` (a plugin's page, whatever the
+ * host's layout) or else the page's `<meta name="csrf-token">` (this project's admin layout).
+ */
 export function csrfToken(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+  return (
+    document.querySelector<HTMLElement>('[data-csrf-token]')?.dataset.csrfToken ??
+    document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ??
+    ''
+  );
 }
 
-/** Back to the sign-in page, returning here afterwards. */
+/**
+ * The session ended: reload, so the host's admin guard sends the browser to its own sign-in page
+ * (and back here afterwards). No sign-in URL is assumed: the page may live in another host's admin.
+ */
 export function signInAgain(): never {
-  location.assign(`/admin/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  location.reload();
   throw new ApiError(401, 'Your session has expired. Sign in again.');
 }
 

@@ -1,11 +1,11 @@
-import { html } from '../html.js';
+import { html } from '../../../ui/html.js';
 
 /** One delivery: summary, body, every attempt, Redeliver and "Copy as curl". Filled by the client. */
-export function deliveryBody(webhookId: number, deliveryId: string) {
+export function deliveryBody(base: string, webhookId: number, deliveryId: string) {
   return html`<div class="page-head">
   <div>
-    <p class="crumbs"><a href="/admin/webhooks">Webhooks</a> /
-      <a href="/admin/webhooks/${webhookId}/deliveries" id="webhook-name">Delivery logs</a> /</p>
+    <p class="crumbs"><a href="${base}">Webhooks</a> /
+      <a href="${base}/${webhookId}/deliveries" id="webhook-name">Delivery logs</a> /</p>
     <h1>Delivery <code class="id">${deliveryId}</code></h1>
   </div>
   <div class="head-actions">

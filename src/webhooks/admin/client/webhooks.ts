@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { WebhookView } from '../../webhooks/api/schemas.js';
-import { api, ApiError } from './api.js';
-import { byId, flash, h, replace, showPendingFlash } from './dom.js';
-import { badge, formatTime, timeEl } from './format.js';
+import type { WebhookView } from '../../api/schemas.js';
+import { api, ApiError } from '../../../ui/client/api.js';
+import { byId, flash, h, replace, showPendingFlash } from '../../../ui/client/dom.js';
+import { pagesBase } from './base.js';
+import { badge, formatTime, timeEl } from '../../../ui/client/format.js';
 
 type Webhook = WebhookView & { delivery_logs_count: number };
 
@@ -65,7 +66,7 @@ function row(w: Webhook): HTMLTableRowElement[] {
     h(
       'td',
       { class: 'webhook' },
-      h('a', { class: 'strong', href: `/admin/webhooks/${w.id}/edit` }, w.name),
+      h('a', { class: 'strong', href: `${pagesBase()}/${w.id}/edit` }, w.name),
       w.has_secret ? h('span', { class: 'tag', title: 'Requests carry X-Webhook-Signature' }, 'signed') : null,
       w.format !== 'json' ? h('span', { class: 'tag' }, w.format) : null,
       h('code', { class: 'url', title: w.url }, w.url),
@@ -78,8 +79,8 @@ function row(w: Webhook): HTMLTableRowElement[] {
       { class: 'row-actions' },
       h('div', { class: 'button-group' },
         testButton,
-        h('a', { class: 'button small', href: `/admin/webhooks/${w.id}/deliveries` }, `Logs (${w.delivery_logs_count})`),
-        h('a', { class: 'button small', href: `/admin/webhooks/${w.id}/edit` }, 'Edit'),
+        h('a', { class: 'button small', href: `${pagesBase()}/${w.id}/deliveries` }, `Logs (${w.delivery_logs_count})`),
+        h('a', { class: 'button small', href: `${pagesBase()}/${w.id}/edit` }, 'Edit'),
         h('button', { type: 'button', class: 'button small danger-text', onclick: () => confirmDelete(w) }, 'Delete'),
       ),
       testResult,
@@ -96,7 +97,7 @@ function render(webhooks: Webhook[]): void {
       h('div', { class: 'empty' },
         h('p', {}, 'No webhooks yet.'),
         h('p', { class: 'muted' }, 'Create one to send conversations and messages to Slack, Discord, n8n, Zapier, Make or your own server.'),
-        h('a', { class: 'button primary', href: '/admin/webhooks/new' }, 'Create webhook'),
+        h('a', { class: 'button primary', href: `${pagesBase()}/new` }, 'Create webhook'),
       ),
     );
     return;

@@ -1,5 +1,5 @@
-import { eventCatalog, subscribableEvents } from '../../events.js';
-import { html } from '../html.js';
+import { eventCatalog, subscribableEvents } from '../../../events.js';
+import { html } from '../../../ui/html.js';
 
 const formats = [
   ['', 'Automatic (Slack and Discord URLs get their own format)'],
@@ -52,11 +52,11 @@ function rotateSecretControl() {
  * Create/Edit form. Rendered complete on the server (events from the catalog); on edit the client
  * loads the webhook into it. It submits as JSON to the API so the 422 errors land beside the fields.
  */
-export function webhookFormBody(webhookId?: number) {
+export function webhookFormBody(base: string, webhookId?: number) {
   const editing = webhookId !== undefined;
   return html`<div class="page-head">
   <div>
-    <p class="crumbs"><a href="/admin/webhooks">Webhooks</a> /</p>
+    <p class="crumbs"><a href="${base}">Webhooks</a> /</p>
     <h1>${editing ? 'Edit webhook' : 'Create webhook'}</h1>
   </div>
 </div>
@@ -111,7 +111,7 @@ export function webhookFormBody(webhookId?: number) {
     ${fieldNotes('is_active', 'A disabled webhook gets no new deliveries; its pending retries wait until it is enabled again.')}
   </div>
   <div class="actions">
-    <a class="button" href="/admin/webhooks">Cancel</a>
+    <a class="button" href="${base}">Cancel</a>
     <button type="submit" class="button primary" id="save">${editing ? 'Save changes' : 'Create webhook'}</button>
   </div>
 </form>`;
