@@ -5,9 +5,11 @@ import { createWebhookTables } from './0003-create-webhook-tables.js';
 import { addDeliveryRetryBase } from './0004-add-delivery-retry-base.js';
 import { indexDeliveriesByWebhook } from './0005-index-deliveries-by-webhook.js';
 import { createWebhookEvents } from './0006-create-webhook-events.js';
+import { createAgents } from './0010-create-agents.js';
+import { createConversationTerms } from './0011-create-conversation-terms.js';
 
 /** The chat server's own tables. */
-export const coreMigrations: readonly Migration[] = [createChatTables, createApiKeys];
+export const coreMigrations: readonly Migration[] = [createChatTables, createApiKeys, createAgents, createConversationTerms];
 
 /** The webhooks plugin's tables (plugin.json names them; the plugin exports them). */
 export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase, indexDeliveriesByWebhook, createWebhookEvents];
