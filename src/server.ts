@@ -11,9 +11,10 @@ import { migrateUp } from './db/migrate.js';
 import { coreMigrations } from '../migrations/index.js';
 import { HookBus } from './hooks.js';
 import { ApiKeyStore } from './auth/api-keys.js';
+import { AgentStore } from './auth/agents.js';
 import { SessionTokens } from './auth/session.js';
 import { loadAppKey } from './crypto/secret-box.js';
-import { agentSessionVerifier, requireAdminSession, requireApiKeyOrSession } from './admin/auth.js';
+import { agentIdentityVerifier, requireAdminSession, requireApiKeyOrSession } from './admin/auth.js';
 import { corePages, createAdminRouter } from './admin/router.js';
 import { adminHost } from './admin/plugin-admin.js';
 import { attachChat } from './chat/index.js';
@@ -84,11 +85,16 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   app.use(widgetRoutes({ root: projectRoot, publicUrl: config.PUBLIC_URL }));
 
   // Admin sessions are signed with the app key, so they survive restarts and work on every instance.
-  const sessions = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR), redis ? { revocations: new RedisRevocations(redis) } : {});
-  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentSessionVerifier(sessions) });
+  // An agent's session lasts only while the account does: removing it signs them out everywhere.
+  const agents = new AgentStore(sequelize);
+  const sessions = new SessionTokens(loadAppKey(config.APP_KEY, config.DATA_DIR), {
+    ...(redis ? { revocations: new RedisRevocations(redis) } : {}),
+    agentExists: async (id) => (await agents.findById(id)) !== null,
+  });
+  const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentIdentityVerifier(sessions, agents) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
-  app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
+  app.use(createAdminRouter({ root: projectRoot, apiKeys, agents, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
   app.use(router);
   const plugins: PluginInstance[] = [
     await registerPlugin(readManifest(manifestPath), webhooksPlugin, {

@@ -25,7 +25,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
   it('apply in order, revert one by one to an empty database, and apply again', async () => {
     const umzug = migrator(sequelize, all);
     expect((await umzug.up()).map((m) => m.name)).toEqual(all.map((m) => m.name));
-    expect(await tables()).toEqual(['api_keys', 'conversations', 'messages', 'visitors', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_events', 'webhooks']);
+    expect(await tables()).toEqual(['agents', 'api_keys', 'conversation_terms', 'conversations', 'messages', 'visitors', 'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_events', 'webhooks']);
     for (let i = all.length - 1; i >= 0; i--) {
       expect((await umzug.down()).map((m) => m.name)).toEqual([all[i]!.name]);
     }

@@ -1,9 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { ApiKeyStore } from '../auth/api-keys.js';
+import type { AgentStore } from '../auth/agents.js';
+import { agentsRoutes } from './agents-routes.js';
 import type { SessionTokens } from '../auth/session.js';
 import type { Logger } from '../logger.js';
 import { loadAdminAssets } from './assets.js';
-import { adminSession, requireAdminSession, sessionOf } from './auth.js';
+import { adminSession, requireAdminSession, requireSignedIn, sessionOf } from './auth.js';
 import type { SafeHtml } from '../ui/html.js';
 import { assetRoute } from '../ui/asset-route.js';
 import { page, type AdminNavItem } from './layout.js';
@@ -18,6 +20,7 @@ export interface AdminRouterDeps {
   /** The project root, where src/admin/client or dist/admin-assets live. */
   root: string;
   apiKeys: ApiKeyStore;
+  agents: AgentStore;
   tokens: SessionTokens;
   logger: Logger;
   /** The navigation, read on every request (plugins add pages after the router is built). */
@@ -31,6 +34,8 @@ export interface AdminRouterDeps {
 
 /** The console's own pages, before the plugins' (which arrive through addAdminPage). */
 export const corePages: readonly AdminNavItem[] = [{ path: '/admin/conversations', title: 'Conversations', section: 'Live Chat' }];
+/** Pages only admins see (plugin pages are behind the host's requireAdmin, so admins' too). */
+export const adminPages: readonly AdminNavItem[] = [{ path: '/admin/agents', title: 'Agents', section: 'Team' }];
 
 /**
  * The admin console: sign-in, the page shells and their client bundles under /admin/assets.
@@ -45,23 +50,30 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
 
   router.get('/admin/assets/*path', assetRoute(assets));
 
-  router.use(signInRoutes({ apiKeys: deps.apiKeys, tokens: deps.tokens, maxFailures: deps.maxLoginFailures, limiters: deps.limiters }));
+  router.use(signInRoutes({ apiKeys: deps.apiKeys, agents: deps.agents, tokens: deps.tokens, maxFailures: deps.maxLoginFailures, limiters: deps.limiters }));
 
   router.get(['/admin', '/admin/'], async (req, res) => {
     res.redirect(303, (await sessionOf(deps.tokens, req.headers)) ? DEFAULT_ADMIN_PATH : '/admin/login');
   });
 
   const signedIn = requireAdminSession(deps.tokens);
-  const send = (req: Request, res: Response, title: string, script: string, body: SafeHtml) => {
+  const send = (req: Request, res: Response, title: string, script: string | undefined, body: SafeHtml, status = 200) => {
     const session = adminSession(res)!;
+    // An agent sees only what it may open (SPEC §9 roles).
+    const nav = session.role === 'admin' ? [...corePages, ...deps.nav(), ...adminPages] : corePages;
     res
+      .status(status)
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(page({ title, script, body, csrfToken: deps.tokens.csrfToken(session), nav: [...corePages, ...deps.nav()], current: req.path }));
+      .send(page({ title, script, body, csrfToken: deps.tokens.csrfToken(session), nav, current: req.path }));
   };
-  router.get('/admin/conversations', signedIn, (req, res) => {
+  router.get('/admin/conversations', requireSignedIn(deps.tokens), async (req, res) => {
+    const session = adminSession(res)!;
+    const agent = session.agentId === null ? null : await deps.agents.findById(session.agentId);
     const server = originOf(deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? ''}`);
-    send(req, res, 'Conversations', 'conversations', conversationsBody(server));
+    send(req, res, 'Conversations', 'conversations', conversationsBody({ agentId: session.agentId, agentName: agent?.name ?? null }, server));
+  });
+  router.use(agentsRoutes({ agents: deps.agents, tokens: deps.tokens, send }));
   });
   // The plugins mount their own pages (Webhooks: src/webhooks/admin) through the host API.
 

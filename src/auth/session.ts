@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MemoryRevocations, type RevocationList } from './session-revocations.js';
+import type { Role } from './agents.js';
 
 /** The admin session cookie's name. */
 export const SESSION_COOKIE = 'lc_session';
@@ -12,14 +13,26 @@ export interface AdminSession {
   id: string;
   /** Epoch milliseconds after which the token is refused. */
   expiresAt: number;
+  /** What this session may do (an API-key sign-in is an admin). */
+  role: Role;
+  /** The agent account signed in, or null for a sign-in with an API key. */
+  agentId: number | null;
 }
 
+/** Who a new session is for. */
+export type SessionSubject = Pick<AdminSession, 'role' | 'agentId'>;
+
+/** An API-key sign-in: an admin that is no particular agent. */
+export const API_KEY_SUBJECT: SessionSubject = Object.freeze({ role: 'admin', agentId: null });
+
 /**
- * Admin sessions: the cookie is `v1.<id>.<expiry>.<mac>`, HMAC-SHA256 under a key derived from the
- * app key. Any instance sharing the app key accepts it, and it survives restarts, with no session
+ * Admin sessions: the cookie is `v2.<id>.<expiry>.<role>.<agent id>.<mac>`, HMAC-SHA256 under a
+ * key derived from the app key (a `v1.<id>.<expiry>.<mac>` cookie from before agent accounts is an
+ * API-key admin's). Any instance sharing the app key accepts it, and it survives restarts, with no session
  * table. Sign-out puts the id on a revocation list until the expiry (shared through Redis when
  * instances have one, else this process's), so a copied cookie stops working too: `check()` is
- * the test every request uses; `verify()` alone only proves the cookie was issued by us.
+ * the test every request uses; `verify()` alone only proves the cookie was issued by us. An agent's
+ * session also ends when the account is removed (`agentExists`, asked on every check).
  *
  * CSRF tokens are an HMAC of the session id under a second derived key: they are useless without
  * the matching cookie and never need storing.
@@ -36,7 +49,13 @@ export class SessionTokens {
 
   constructor(
     appKey: Buffer,
-    private readonly options: { ttlMs?: number; now?: () => number; revocations?: RevocationList } = {},
+    private readonly options: {
+      ttlMs?: number;
+      now?: () => number;
+      revocations?: RevocationList;
+      /** Whether the agent account still exists; without it, any agent id is taken on trust. */
+      agentExists?: (agentId: number) => Promise<boolean>;
+    } = {},
   ) {
     this.#revocations = options.revocations ?? new MemoryRevocations(() => this.#now());
     // Derived keys: the app key also encrypts webhook secrets, and a MAC must never share a key with that.
@@ -52,29 +71,32 @@ export class SessionTokens {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** A new session and its cookie value. */
-  issue(): { token: string; session: AdminSession } {
-    const session = { id: randomBytes(16).toString('base64url'), expiresAt: this.#now() + this.ttlMs };
-    const payload = `v1.${session.id}.${session.expiresAt.toString(36)}`;
+  /** A new session and its cookie value; without a subject, an API-key admin's. */
+  issue(subject: SessionSubject = API_KEY_SUBJECT): { token: string; session: AdminSession } {
+    const session: AdminSession = { id: randomBytes(16).toString('base64url'), expiresAt: this.#now() + this.ttlMs, ...subject };
+    const payload = `v2.${session.id}.${session.expiresAt.toString(36)}.${session.role === 'admin' ? 'a' : 'g'}.${(session.agentId ?? 0).toString(36)}`;
     return { token: `${payload}.${mac(this.#sessionKey, payload)}`, session };
   }
 
   /** The session a cookie value stands for, or null when it is forged, malformed or expired. */
   verify(token: unknown): AdminSession | null {
     if (typeof token !== 'string' || token.length > 200) return null;
-    const match = /^(v1\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12}))\.([A-Za-z0-9_-]{43})$/.exec(token);
+    const match = /^((v1|v2)\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})(?:\.([ag])\.([0-9a-z]{1,8}))?)\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return null;
-    const [, payload, id, expiry, signature] = match as unknown as [string, string, string, string, string];
-    if (!safeEqual(signature, mac(this.#sessionKey, payload))) return null;
-    const expiresAt = parseInt(expiry, 36);
+    const [, payload, version, id, expiry, role, agent, signature] = match as unknown as (string | undefined)[];
+    if ((version === 'v2') !== (role !== undefined)) return null;
+    if (!safeEqual(signature!, mac(this.#sessionKey, payload!))) return null;
+    const expiresAt = parseInt(expiry!, 36);
     if (!(expiresAt > this.#now())) return null;
-    return { id, expiresAt };
+    const agentId = agent === undefined ? 0 : parseInt(agent, 36);
+    return { id: id!, expiresAt, role: role === 'g' ? 'agent' : 'admin', agentId: agentId > 0 ? agentId : null };
   }
 
   /** The session a cookie value stands for, or null when it is forged, malformed, expired or signed out. */
   async check(token: unknown): Promise<AdminSession | null> {
     const session = this.verify(token);
     if (!session || (await this.#revocations.isRevoked(session.id))) return null;
+    if (session.agentId !== null && this.options.agentExists && !(await this.options.agentExists(session.agentId))) return null;
     return session;
   }
 

@@ -8,7 +8,9 @@ import {
   conversationHistory,
   conversationVisitor,
   listConversations,
+  searchConversations,
   sendAgentMessage,
+  visitorHistory,
 } from './actions/agent-actions.js';
 import { closedConversationData, messageData, messageView } from './event-data.js';
 import { onEvent } from './handle-event.js';
@@ -19,8 +21,19 @@ import { agentSchemas } from './schemas.js';
 import type { WidgetNamespace } from './widget-namespace.js';
 
 export interface AgentSocketData {
-  /** Shown to visitors as `admin_name` unless a message names someone else. */
+  /** Shown to visitors as `admin_name`. */
   agentName: string | null;
+  /** The agent account signed in (its name is fixed), or null for an API key (a machine). */
+  agentId: number | null;
+}
+
+/**
+ * Who a console connection is: an agent account (answers under its own name) or an API-key
+ * admin session (`agentId` null, anonymous like a machine key). `true` is an anonymous yes.
+ */
+export interface AgentIdentity {
+  agentId: number | null;
+  name: string | null;
 }
 
 export type AgentNamespace = Namespace<AgentClientEvents, AgentServerEvents, Record<string, never>, AgentSocketData>;
@@ -30,7 +43,7 @@ export type AgentHandshake = Socket['handshake'];
 export interface AgentOptions {
   apiKeys: ApiKeyStore;
   /** A second way in, e.g. the admin console's session cookie; the API key always works. */
-  verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<boolean>;
+  verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<AgentIdentity | boolean | null>;
   logger: Logger;
   inFlight: InFlight;
   ackTimeoutMs: number;
@@ -47,15 +60,18 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
     try {
       const auth: unknown = socket.handshake.auth;
       const fields = typeof auth === 'object' && auth !== null ? (auth as { apiKey?: unknown; name?: unknown }) : {};
-      const allowed =
-        (await options.apiKeys.verify(fields.apiKey)) || (options.verifyAgentHandshake ? await options.verifyAgentHandshake(socket.handshake) : false);
-      if (!allowed) return next(new Error('unauthorized'));
       if (typeof fields.name === 'string' && fields.name.includes('\u0000')) {
         return next(Object.assign(new Error('invalid_input'), { data: { code: 'invalid_input', message: `name: ${NUL_MESSAGE}` } }));
       }
       // Cut by code points so a cut emoji leaves no lone surrogate; SPEC §5 then fixes any sent.
       const name = typeof fields.name === 'string' ? wellFormed(Array.from(fields.name.trim()).slice(0, 255).join('')) : '';
-      socket.data = { agentName: name || null };
+      if (await options.apiKeys.verify(fields.apiKey)) {
+        socket.data = { agentName: name || null, agentId: null };
+        return next();
+      }
+      const identity = options.verifyAgentHandshake ? await options.verifyAgentHandshake(socket.handshake) : null;
+      if (!identity) return next(new Error('unauthorized'));
+      socket.data = identity === true || identity.agentId === null ? { agentName: name || null, agentId: null } : { agentName: identity.name, agentId: identity.agentId };
       next();
     } catch (err) {
       logger.error({ err }, 'agent handshake failed');
@@ -76,8 +92,17 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
       return { conversation_id: input.conversation_id, messages: messages.map(messageView), has_more: hasMore };
     }, events);
 
+    onEvent(socket, 'conversations:search', agentSchemas['conversations:search'], async ({ query }): Promise<AgentResults['conversations:search']> => {
+      return { query, conversations: await searchConversations(ctx, query) };
+    }, events);
+
+    onEvent(socket, 'visitor:history', agentSchemas['visitor:history'], async ({ conversation_id }): Promise<AgentResults['visitor:history']> => {
+      return { conversation_id, conversations: await visitorHistory(ctx, conversation_id) };
+    }, events);
+
     onEvent(socket, 'message:send', agentSchemas['message:send'], async (input): Promise<AgentResults['message:send']> => {
-      const adminName = input.admin_name ?? socket.data.agentName;
+      // A signed-in agent answers as themselves (SPEC §4); only a machine key may name someone.
+      const adminName = socket.data.agentId !== null ? socket.data.agentName : (input.admin_name ?? socket.data.agentName);
       const { conversation, message } = await sendAgentMessage(ctx, { conversationId: input.conversation_id, content: input.content, adminName });
       widget.to(visitorRoom(conversation.visitor_id)).emit('message', messageView(message));
       agents.to(AGENTS_ROOM).emit('message', messageData(conversation, message));
@@ -95,7 +120,8 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
 
     onEvent(socket, 'typing', agentSchemas.typing, async ({ conversation_id, is_typing, admin_name }): Promise<AgentResults['typing']> => {
       const visitorId = await conversationVisitor(ctx, conversation_id);
-      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing, admin_name: admin_name ?? socket.data.agentName });
+      const name = socket.data.agentId !== null ? socket.data.agentName : (admin_name ?? socket.data.agentName);
+      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing, admin_name: name });
       return {};
     }, events);
   });

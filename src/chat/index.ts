@@ -5,13 +5,13 @@ import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import { createChatContext } from './actions/context.js';
-import { attachAgentNamespace, type AgentHandshake, type AgentNamespace } from './agent-namespace.js';
+import { attachAgentNamespace, type AgentHandshake, type AgentIdentity, type AgentNamespace } from './agent-namespace.js';
 import { InFlight } from './in-flight.js';
 import { WidgetRateLimits } from './rate-limits.js';
 import type { LimiterFactory } from '../redis/limiters.js';
 import { attachWidgetNamespace, type WidgetNamespace } from './widget-namespace.js';
 
-export type { AgentHandshake } from './agent-namespace.js';
+export type { AgentHandshake, AgentIdentity } from './agent-namespace.js';
 export type * from './protocol.js';
 
 export interface ChatDeps {
@@ -23,9 +23,9 @@ export interface ChatDeps {
   apiKeys: ApiKeyStore;
   /**
    * Lets an agent in without an API key, e.g. with the admin session cookie
-   * (`handshake.headers.cookie`). The `auth: { apiKey }` handshake works regardless.
+   * (`handshake.headers.cookie`), resolving to who signed in. The `auth: { apiKey }` handshake works regardless.
    */
-  verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<boolean>;
+  verifyAgentHandshake?: (handshake: AgentHandshake) => Promise<AgentIdentity | boolean | null>;
   /** Where the widget's rate limits count: in Redis when instances share one, else in memory. */
   limiters?: LimiterFactory;
   /** The clock stamped on rows, hook events and acks. */

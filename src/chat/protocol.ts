@@ -73,6 +73,10 @@ export interface AgentResults {
   'message:send': { message_id: number; conversation_id: number; created_at: string };
   'conversation:close': Record<string, never>;
   typing: Record<string, never>;
+  /** Conversations whose visitor name, email or messages contain words starting with each word of `query`; newest first. */
+  'conversations:search': { query: string; conversations: ConversationSummary[] };
+  /** The same visitor's other conversations (same visitor, or the same email given), newest first. */
+  'visitor:history': { conversation_id: number; conversations: ConversationSummary[] };
 }
 
 /**

@@ -64,6 +64,8 @@ export const agentSchemas = {
     admin_name: z.string().trim().min(1).max(255).optional(),
   }),
   'conversation:close': z.strictObject({ conversation_id: id }),
+  'conversations:search': z.strictObject({ query: z.string().trim().min(2, 'at least 2 characters').max(200) }),
+  'visitor:history': z.strictObject({ conversation_id: id }),
   typing: z.strictObject({ conversation_id: id, is_typing: z.boolean(), admin_name: z.string().trim().min(1).max(255).optional() }),
 };
 

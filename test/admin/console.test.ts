@@ -183,13 +183,14 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     expect(await admin.locator('#visitor-details').innerText()).toContain('ada@example.com');
     expect(await admin.locator('#visitor-page').innerText()).toContain('/demo');
 
-    await admin.getByLabel('Reply as').fill('Sam');
+    // Signed in with the API key: no agent account, so the reply carries no name (SPEC §4).
+    expect(await admin.locator('#answering-as').innerText()).toMatch(/Signed in with an API key/);
     await admin.getByRole('textbox', { name: 'Reply', exact: true }).fill('Hi Ada, it left our warehouse this morning.');
     await admin.getByRole('textbox', { name: 'Reply', exact: true }).press('Enter');
     await admin.locator('#messages .from-agent .bubble').filter({ hasText: 'it left our warehouse' }).waitFor();
     await visitor.getByRole('log', { name: 'Messages' }).getByText('Hi Ada, it left our warehouse this morning.').waitFor();
     const sent = await eventually(() => received('message.sent')[0]);
-    expect(sent.json().data).toMatchObject({ is_from_admin: true, admin_name: 'Sam', conversation_id: conversationId });
+    expect(sent.json().data).toMatchObject({ is_from_admin: true, admin_name: null, conversation_id: conversationId });
 
     // A later visitor message is pushed into the open conversation.
     await input.fill('Thank you!');

@@ -81,7 +81,7 @@ describe.each(dialects)('admin sign-in on %s', (dialect) => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/webhooks/7/deliveries?status=failed');
     const cookie = res.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^lc_session=v1\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(cookie).toMatch(/^lc_session=v2\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
 
     const offsite = await postForm('/admin/login', { api_key: TEST_API_KEY, next: '//evil.example/admin' });
     expect(offsite.headers.get('location')).toBe('/admin/conversations');

@@ -4,8 +4,10 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClosedConversationData, MessageData } from '../../events.js';
 import type { AckResponse, AgentResults, ConversationSummary, MessageView, TypingPush } from '../../chat/protocol.js';
 import { csrfToken, signInAgain } from '../../ui/client/api.js';
+import { Alerts, showUnreadCount } from './alerts.js';
 import { byId, h, replace } from '../../ui/client/dom.js';
 import { badge, formatTime, timeEl } from '../../ui/client/format.js';
+import { ReadMarkers } from './read-markers.js';
 
 /**
  * The agent console: a live list of conversations and the selected one's history, over the
@@ -24,20 +26,44 @@ type AgentSocket = Socket<AgentPushes, AgentRequests>;
 const listEl = byId<HTMLUListElement>('conversation-list');
 const paneEl = byId('conversation');
 const statusEl = byId('connection');
-const nameInput = byId<HTMLInputElement>('agent-name');
+const root = byId('console-root');
+const searchInput = byId<HTMLInputElement>('search');
+const searchHead = byId('search-head');
+const tabsEl = byId('conv-tabs');
+/** The signed-in agent's name (replies carry it); empty for an API-key sign-in. */
+const myName = root.dataset.agentName || null;
 
-const NAME_KEY = 'admin-agent-name';
-nameInput.value = localStorage.getItem(NAME_KEY) ?? nameInput.value;
-nameInput.addEventListener('change', () => localStorage.setItem(NAME_KEY, nameInput.value.trim()));
+const markers = new ReadMarkers(root.dataset.reader ?? 'key');
+const alerts = new Alerts();
+alerts.bind(byId<HTMLInputElement>('sound-toggle'), byId<HTMLInputElement>('desktop-toggle'), byId('alert-hint'));
 
 const state = {
   tab: 'open' as 'open' | 'closed',
   conversations: new Map<number, ConversationSummary>(),
-  unread: new Set<number>(),
   selected: null as number | null,
   messages: [] as MessageView[],
   typingTimer: 0,
+  /** The search shown instead of the tabs, and its results (null: no search). */
+  search: null as { query: string; ids: number[] | null; error?: string } | null,
 };
+
+/** Whether the agent is reading this conversation right now (selected, tab visible). */
+const looking = (id: number) => state.selected === id && document.visibilityState === 'visible';
+
+/** A visitor's message the agent has not seen. */
+function isUnread(c: ConversationSummary): boolean {
+  const last = c.last_message;
+  return last !== null && !last.is_from_admin && markers.isUnread(c.conversation_id, last.message_id);
+}
+
+function markSelectedRead(): void {
+  const c = state.selected === null ? undefined : state.conversations.get(state.selected);
+  if (c?.last_message && document.visibilityState === 'visible') markers.markRead(c.conversation_id, c.last_message.message_id);
+}
+
+function updateTitle(): void {
+  showUnreadCount([...state.conversations.values()].filter(isUnread).length);
+}
 
 const socket: AgentSocket = io('/agent', { auth: { csrf: csrfToken() }, transports: ['websocket', 'polling'] });
 
@@ -64,35 +90,103 @@ function ordered(): ConversationSummary[] {
   return [...state.conversations.values()].filter((c) => c.status === state.tab).sort((a, b) => at(b).localeCompare(at(a)));
 }
 
+/** Who wrote a list row's last message, before its excerpt. */
+function authorPrefix(last: NonNullable<ConversationSummary['last_message']>): string {
+  if (!last.is_from_admin) return '';
+  return last.admin_name && last.admin_name !== myName ? `${last.admin_name}: ` : myName && last.admin_name === myName ? 'You: ' : 'Agent: ';
+}
+
+/** One row of the list: a button that opens the conversation, with an unread badge. */
+function conversationItem(c: ConversationSummary, withStatus = false): HTMLLIElement {
+  const last = c.last_message;
+  const unread = isUnread(c);
+  return h(
+    'li',
+    {},
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `conv-item${unread ? ' unread' : ''}`,
+        'data-conversation-id': c.conversation_id,
+        'aria-current': state.selected === c.conversation_id ? 'true' : false,
+        onclick: () => void select(c.conversation_id),
+      },
+      h(
+        'span',
+        { class: 'conv-top' },
+        h('span', { class: 'conv-name' }, visitorLabel(c)),
+        unread ? h('span', { class: 'unread-badge' }, 'New') : null,
+        withStatus ? badge(c.status) : null,
+        timeEl(last?.created_at ?? c.created_at),
+      ),
+      h('span', { class: 'conv-excerpt' }, last ? `${authorPrefix(last)}${last.content}` : 'No messages yet'),
+    ),
+  );
+}
+
 function renderList(): void {
+  updateTitle();
+  tabsEl.hidden = state.search !== null;
+  searchHead.hidden = state.search === null;
+  if (state.search) {
+    const { query, ids, error } = state.search;
+    replace(searchHead, ids === null ? `Searching for “${query}”…` : `${ids.length === 50 ? 'First 50' : ids.length} result${ids.length === 1 ? '' : 's'} for “${query}”`, ' ', h('button', { type: 'button', class: 'button small', id: 'clear-search', onclick: clearSearch }, 'Clear'));
+    if (error) return void replace(listEl, h('li', { class: 'alert error' }, `Search failed: ${error}`));
+    if (ids === null) return;
+    if (ids.length === 0) return void replace(listEl, h('li', { class: 'empty' }, 'No conversation matches. Words match from their start: “refu” finds “refund”.'));
+    replace(listEl, ids.map((id) => state.conversations.get(id)).filter((c): c is ConversationSummary => c !== undefined).map((c) => conversationItem(c, true)));
+    return;
+  }
   const items = ordered();
   if (items.length === 0) {
     replace(listEl, h('li', { class: 'empty' }, state.tab === 'open' ? 'No open conversations. New ones appear here live.' : 'No closed conversations.'));
     return;
   }
-  replace(
-    listEl,
-    items.map((c) => {
-      const last = c.last_message;
-      return h(
-        'li',
-        {},
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'conv-item',
-            'data-conversation-id': c.conversation_id,
-            'aria-current': state.selected === c.conversation_id ? 'true' : false,
-            onclick: () => void select(c.conversation_id),
-          },
-          h('span', { class: 'conv-top' }, h('span', { class: 'conv-name' }, visitorLabel(c)), state.unread.has(c.conversation_id) ? h('span', { class: 'dot', title: 'New message' }) : null, timeEl(last?.created_at ?? c.created_at)),
-          h('span', { class: 'conv-excerpt' }, last ? `${last.is_from_admin ? 'You: ' : ''}${last.content}` : 'No messages yet'),
-        ),
-      );
-    }),
-  );
+  replace(listEl, items.map((c) => conversationItem(c)));
 }
+
+let searchSeq = 0;
+async function runSearch(query: string): Promise<void> {
+  const seq = ++searchSeq;
+  state.search = { query, ids: null };
+  renderList();
+  try {
+    const found = await request('conversations:search', { query });
+    if (seq !== searchSeq) return;
+    for (const c of found.conversations) state.conversations.set(c.conversation_id, c);
+    state.search = { query, ids: found.conversations.map((c) => c.conversation_id) };
+  } catch (err) {
+    if (seq !== searchSeq) return;
+    state.search = { query, ids: [], error: (err as Error).message };
+  }
+  renderList();
+}
+
+function clearSearch(): void {
+  searchSeq++;
+  searchInput.value = '';
+  state.search = null;
+  renderList();
+}
+
+let searchTimer = 0;
+searchInput.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  const query = searchInput.value.trim();
+  if (query.length < 2) {
+    if (state.search) clearSearch();
+    return;
+  }
+  searchTimer = window.setTimeout(() => void runSearch(query), 250);
+});
+byId('search-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  clearTimeout(searchTimer);
+  const query = searchInput.value.trim();
+  if (query.length >= 2) void runSearch(query);
+  else clearSearch();
+});
 
 /** Visitor-supplied URLs become links only when they are web pages; anything else stays text. */
 function pageLink(url: string | null): Node | string {
@@ -159,12 +253,32 @@ function renderPane(): void {
       h('dt', {}, 'Page'),
       h('dd', { id: 'visitor-page', class: 'break' }, pageLink(c.current_url)),
     ),
+    h('details', { class: 'history', id: 'visitor-history' }, h('summary', {}, 'Earlier conversations of this visitor'), h('ul', { id: 'history-list', class: 'history-list' }, h('li', { class: 'muted small' }, 'Loading…'))),
     h('ol', { class: 'messages', id: 'messages', 'aria-label': 'Messages' }, state.messages.map(messageEl)),
     h('p', { class: 'typing muted small', id: 'typing', hidden: true }, 'Visitor is typing…'),
     form,
   );
   scrollToEnd();
-  if (open) input.focus();
+  if (open && window.matchMedia('(min-width: 821px)').matches) input.focus();
+  void loadHistory(c.conversation_id);
+}
+
+/** Fills the pane's "Earlier conversations" with the visitor's other conversations. */
+async function loadHistory(id: number): Promise<void> {
+  const details = document.getElementById('visitor-history') as HTMLDetailsElement | null;
+  const list = document.getElementById('history-list');
+  if (!details || !list) return;
+  try {
+    const { conversations } = await request('visitor:history', { conversation_id: id });
+    if (state.selected !== id) return;
+    for (const c of conversations) if (!state.conversations.has(c.conversation_id)) state.conversations.set(c.conversation_id, c);
+    const summary = details.querySelector('summary')!;
+    summary.textContent = conversations.length === 0 ? 'No earlier conversations of this visitor' : `Earlier conversations of this visitor (${conversations.length})`;
+    details.open = conversations.length > 0 && conversations.length <= 3;
+    replace(list, conversations.length === 0 ? h('li', { class: 'muted small' }, 'This is their first.') : conversations.map((c) => conversationItem(c, true)));
+  } catch (err) {
+    replace(list, h('li', { class: 'alert error' }, `Could not load the visitor’s history: ${(err as Error).message}`));
+  }
 }
 
 function scrollToEnd(): void {
@@ -181,7 +295,7 @@ function appendMessage(m: MessageView): void {
 
 async function select(id: number): Promise<void> {
   state.selected = id;
-  state.unread.delete(id);
+  markSelectedRead();
   state.messages = [];
   renderList();
   replace(paneEl, h('p', { class: 'empty' }, 'Loading…'));
@@ -202,10 +316,9 @@ async function sendReply(id: number, input: HTMLTextAreaElement): Promise<void> 
   errorEl.textContent = '';
   input.disabled = true;
   try {
-    const adminName = nameInput.value.trim();
-    const sent = await request('message:send', { conversation_id: id, content, ...(adminName ? { admin_name: adminName } : {}) });
+    const sent = await request('message:send', { conversation_id: id, content });
     input.value = '';
-    appendMessage({ message_id: sent.message_id, conversation_id: id, content, is_from_admin: true, admin_name: adminName || null, created_at: sent.created_at });
+    appendMessage({ message_id: sent.message_id, conversation_id: id, content, is_from_admin: true, admin_name: myName, created_at: sent.created_at });
   } catch (err) {
     errorEl.textContent = `Not sent: ${(err as Error).message}`;
   } finally {
@@ -235,6 +348,11 @@ async function loadList(): Promise<void> {
   try {
     const { conversations } = await request('conversations:list', { status: state.tab });
     for (const c of conversations) state.conversations.set(c.conversation_id, c);
+    // A first visit in this browser starts from "all read", rather than flagging the whole history.
+    if (!markers.known) {
+      for (const c of conversations) if (c.last_message) markers.markRead(c.conversation_id, c.last_message.message_id);
+      markers.save();
+    }
     renderList();
   } catch (err) {
     replace(listEl, h('li', { class: 'alert error' }, `Could not load conversations: ${(err as Error).message}`));
@@ -244,6 +362,7 @@ async function loadList(): Promise<void> {
 for (const tab of document.querySelectorAll<HTMLButtonElement>('.conv-tabs .tab')) {
   tab.addEventListener('click', () => {
     state.tab = tab.dataset.status === 'closed' ? 'closed' : 'open';
+    if (state.search) clearSearch();
     for (const t of document.querySelectorAll('.conv-tabs .tab')) t.setAttribute('aria-selected', String(t === tab));
     renderList();
     void loadList();
@@ -263,7 +382,12 @@ socket.on('connect_error', (err) => {
 
 socket.on('conversation:started', (c) => {
   state.conversations.set(c.conversation_id, c);
-  if (c.conversation_id !== state.selected) state.unread.add(c.conversation_id);
+  alerts.raise({ title: 'New conversation', body: visitorLabel(c), tag: `conversation-${c.conversation_id}`, onClick: () => void select(c.conversation_id) }, looking(c.conversation_id));
+  renderList();
+});
+
+document.addEventListener('visibilitychange', () => {
+  markSelectedRead();
   renderList();
 });
 
@@ -281,8 +405,10 @@ socket.on('message', (m) => {
     byId('typing').hidden = true;
     const page = document.getElementById('visitor-page');
     if (page) replace(page, pageLink(m.current_url));
-  } else if (!is_from_admin) {
-    state.unread.add(m.conversation_id);
+    markSelectedRead();
+  }
+  if (!is_from_admin) {
+    alerts.raise({ title: visitorLabel(m), body: content.slice(0, 140), tag: `conversation-${m.conversation_id}`, onClick: () => void select(m.conversation_id) }, looking(m.conversation_id));
   }
   renderList();
 });

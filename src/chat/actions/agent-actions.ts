@@ -5,6 +5,7 @@ import { conversationSummary, messageData } from '../event-data.js';
 import type { ConversationSummary } from '../protocol.js';
 import { ChatError } from '../errors.js';
 import { writeTransaction } from '../../db/write-queue.js';
+import { queryTerms } from '../store/search-terms.js';
 
 /** The agent's use cases (SPEC §4). Writes commit with their hook's durable listeners. */
 
@@ -12,9 +13,28 @@ import { writeTransaction } from '../../db/write-queue.js';
 export const CONVERSATION_LIST_LIMIT = 200;
 
 export async function listConversations(ctx: ChatContext, status?: 'open' | 'closed'): Promise<ConversationSummary[]> {
-  const rows = await ctx.conversations.list({ status, limit: CONVERSATION_LIST_LIMIT });
+  return summaries(ctx, await ctx.conversations.list({ status, limit: CONVERSATION_LIST_LIMIT }));
+}
+
+/** How many conversations a search or a visitor's history shows. */
+export const SEARCH_LIMIT = 50;
+
+async function summaries(ctx: ChatContext, rows: ConversationRow[]): Promise<ConversationSummary[]> {
   const latest = await ctx.messages.latestOf(rows.map((r) => r.id));
   return rows.map((row) => conversationSummary(row, latest.get(row.id) ?? null));
+}
+
+/** Conversations whose visitor name, email or messages have words starting with each word of the query. */
+export async function searchConversations(ctx: ChatContext, query: string): Promise<ConversationSummary[]> {
+  const ids = await ctx.conversations.search(queryTerms(query), SEARCH_LIMIT);
+  return summaries(ctx, await ctx.conversations.byIds(ids));
+}
+
+/** The visitor's earlier (and other) conversations, newest first. */
+export async function visitorHistory(ctx: ChatContext, conversationId: number): Promise<ConversationSummary[]> {
+  const conversation = await ctx.conversations.findById(conversationId);
+  if (!conversation) throw notFound(conversationId);
+  return summaries(ctx, await ctx.conversations.othersOfVisitor(conversation, SEARCH_LIMIT));
 }
 
 export async function conversationHistory(

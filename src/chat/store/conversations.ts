@@ -1,5 +1,7 @@
 import { Op, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { chatModels, type ConversationRow } from './models.js';
+import { conversationTermsRepository } from './conversation-terms.js';
+import { emailTerms, termsOf } from './search-terms.js';
 
 export type NewConversation = Pick<
   ConversationRow,
@@ -10,6 +12,7 @@ export type NewConversation = Pick<
 export function conversationsRepository(sequelize: Sequelize) {
   const { Conversation } = chatModels(sequelize);
   const plain = (row: { get(o: { plain: true }): ConversationRow } | null) => (row ? row.get({ plain: true }) : null);
+  const terms = conversationTermsRepository(sequelize);
 
   return {
     /** The visitor's open conversation (the newest, should there ever be two), write-locked. */
@@ -37,7 +40,9 @@ export function conversationsRepository(sequelize: Sequelize) {
     async insert(fields: NewConversation, t: Transaction): Promise<ConversationRow> {
       const { now, ...rest } = fields;
       const row = await Conversation.create({ ...rest, status: 'open', closed_at: null, created_at: now, updated_at: now }, { transaction: t });
-      return row.get({ plain: true });
+      const conversation = row.get({ plain: true });
+      await terms.add(conversation.id, [...new Set([...termsOf(rest.visitor_name), ...emailTerms(rest.visitor_email)])], t);
+      return conversation;
     },
 
     /** Marks new activity (it orders the agent's list) and, when given, the page the visitor is on. */
@@ -57,6 +62,30 @@ export function conversationsRepository(sequelize: Sequelize) {
       const rows = await Conversation.findAll({ where, order: [['updated_at', 'DESC'], ['id', 'DESC']], limit: options.limit });
       return rows.map((row) => row.get({ plain: true }));
     },
+
+    /** These conversations, newest activity first (ids not found are left out). */
+    async byIds(ids: readonly number[]): Promise<ConversationRow[]> {
+      if (ids.length === 0) return [];
+      const rows = await Conversation.findAll({ where: { id: [...ids] }, order: [['updated_at', 'DESC'], ['id', 'DESC']] });
+      return rows.map((row) => row.get({ plain: true }));
+    },
+
+    /**
+     * The visitor's other conversations: the same visitor (their widget's token), or the same
+     * email given from another browser. Newest first, at most `limit`.
+     */
+    async othersOfVisitor(c: Pick<ConversationRow, 'id' | 'visitor_id' | 'visitor_email'>, limit: number): Promise<ConversationRow[]> {
+      const sameVisitor = { visitor_id: c.visitor_id };
+      const where: WhereOptions<ConversationRow> = {
+        id: { [Op.ne]: c.id },
+        [Op.or]: c.visitor_email ? [sameVisitor, { visitor_email: c.visitor_email }] : [sameVisitor],
+      };
+      const rows = await Conversation.findAll({ where, order: [['id', 'DESC']], limit });
+      return rows.map((row) => row.get({ plain: true }));
+    },
+
+    /** Conversations found by words (see search-terms.ts), newest first. */
+    search: (prefixes: readonly string[], limit: number) => terms.search(prefixes, limit),
   };
 }
 

@@ -1,9 +1,12 @@
 import { Op, type Sequelize, type Transaction } from 'sequelize';
 import { chatModels, type MessageRow } from './models.js';
+import { conversationTermsRepository } from './conversation-terms.js';
+import { termsOf } from './search-terms.js';
 
 /** The `messages` table. Ids are the public `message_id` and order a conversation. */
 export function messagesRepository(sequelize: Sequelize) {
   const { Message } = chatModels(sequelize);
+  const terms = conversationTermsRepository(sequelize);
 
   return {
     /**
@@ -35,6 +38,7 @@ export function messagesRepository(sequelize: Sequelize) {
         },
         { transaction: t },
       );
+      await terms.add(fields.conversationId, termsOf(fields.content), t);
       return normalize(row.get({ plain: true }));
     },
 
