@@ -15,7 +15,7 @@ import { AgentStore } from './auth/agents.js';
 import { SessionTokens } from './auth/session.js';
 import { loadAppKey } from './crypto/secret-box.js';
 import { agentIdentityVerifier, requireAdminSession, requireApiKeyOrSession } from './admin/auth.js';
-import { corePages, createAdminRouter } from './admin/router.js';
+import { adminPages as adminOnlyPages, corePages, createAdminRouter } from './admin/router.js';
 import { adminHost } from './admin/plugin-admin.js';
 import { attachChat } from './chat/index.js';
 import { attachRedisAdapter } from './chat/redis-adapter.js';
@@ -104,7 +104,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       logger,
       config,
       auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
-      admin: adminHost(sessions, () => [...corePages, ...adminPages]),
+      admin: adminHost(sessions, () => [...corePages, ...adminPages, ...adminOnlyPages]),
       addAdminPage: (page) => adminPages.push(page),
     }),
   ];

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { DuplicateEmailError, newAgentSchema, type AgentStore } from '../auth/agents.js';
 import type { SessionTokens } from '../auth/session.js';
 import { adminSession, requireAdminSession } from './auth.js';
-import type { SafeHtml } from './html.js';
+import type { SafeHtml } from '../ui/html.js';
 import { agentsBody, type AgentsPageState } from './pages/agents.js';
 
 type Send = (req: Request, res: Response, title: string, script: string | undefined, body: SafeHtml, status?: number) => void;

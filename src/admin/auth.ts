@@ -6,7 +6,7 @@ import type { CredentialGuard } from '../auth/credential-guard.js';
 import { bearerToken, checkBearer, UNAUTHORIZED_BODY as unauthorized } from '../auth/require-api-key.js';
 import { SESSION_COOKIE, type AdminSession, type SessionTokens } from '../auth/session.js';
 import { readCookie } from './cookies.js';
-import { html } from './html.js';
+import { html } from '../ui/html.js';
 import { page } from './layout.js';
 
 /** The header the admin pages send their CSRF token in (form posts use the `_csrf` field). */

@@ -74,7 +74,6 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     send(req, res, 'Conversations', 'conversations', conversationsBody({ agentId: session.agentId, agentName: agent?.name ?? null }, server));
   });
   router.use(agentsRoutes({ agents: deps.agents, tokens: deps.tokens, send }));
-  });
   // The plugins mount their own pages (Webhooks: src/webhooks/admin) through the host API.
 
   return router;

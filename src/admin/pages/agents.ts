@@ -1,6 +1,6 @@
 import type { Agent } from '../../auth/agents.js';
 import { PASSWORD_MIN } from '../../auth/passwords.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../ui/html.js';
 
 export interface AgentsPageState {
   agents: readonly Agent[];
