@@ -26,7 +26,7 @@ import { memoryLimiters, redisLimiters } from './redis/limiters.js';
 import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
-import { widgetRoutes } from './widget/routes.js';
+import { widgetRoutes } from './widget-host/routes.js';
 
 /** The project root: the nearest folder above this module holding plugin.json (src/ or dist/src/). */
 export const projectRoot = findUp(dirname(fileURLToPath(import.meta.url)), 'plugin.json');

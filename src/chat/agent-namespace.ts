@@ -16,7 +16,7 @@ import type { InFlight } from './in-flight.js';
 import type { AgentClientEvents, AgentResults, AgentServerEvents } from './protocol.js';
 import { AGENTS_ROOM, visitorRoom } from './rooms.js';
 import { agentSchemas } from './schemas.js';
-import type { WidgetNamespace } from './widget-namespace.js';
+import type { WidgetNamespace } from './visitor-namespace.js';
 
 export interface AgentSocketData {
   /** Shown to visitors as `admin_name` unless a message names someone else. */

@@ -9,7 +9,7 @@ import { attachAgentNamespace, type AgentHandshake, type AgentNamespace } from '
 import { InFlight } from './in-flight.js';
 import { WidgetRateLimits } from './rate-limits.js';
 import type { LimiterFactory } from '../redis/limiters.js';
-import { attachWidgetNamespace, type WidgetNamespace } from './widget-namespace.js';
+import { attachWidgetNamespace, type WidgetNamespace } from './visitor-namespace.js';
 
 export type { AgentHandshake } from './agent-namespace.js';
 export type * from './protocol.js';
