@@ -5,6 +5,7 @@ import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import { createChatContext } from './actions/context.js';
+import { createBroadcast } from './broadcast.js';
 import { attachAgentNamespace, type AgentHandshake, type AgentNamespace } from './agent-namespace.js';
 import { InFlight } from './in-flight.js';
 import { WidgetRateLimits } from './rate-limits.js';
@@ -57,8 +58,10 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
   const widget = deps.io.of('/widget') as unknown as WidgetNamespace;
   const agents = deps.io.of('/agent') as unknown as AgentNamespace;
 
-  attachWidgetNamespace(ctx, widget, agents, { config: deps.config, logger, inFlight, ackTimeoutMs });
-  attachAgentNamespace(ctx, agents, widget, {
+  const push = createBroadcast(widget, agents);
+
+  attachWidgetNamespace(ctx, widget, push, { config: deps.config, logger, inFlight, ackTimeoutMs });
+  attachAgentNamespace(ctx, agents, push, {
     apiKeys: deps.apiKeys,
     verifyAgentHandshake: deps.verifyAgentHandshake,
     logger,
