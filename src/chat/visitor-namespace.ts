@@ -13,7 +13,7 @@ import { widgetSchemas, type WidgetPayload } from './schemas.js';
 import { hashVisitorToken, isWellFormedToken, newVisitorToken } from './visitor-token.js';
 
 /** Per-socket state of a visitor, set by the handshake middleware. */
-export interface WidgetSocketData {
+export interface VisitorSocketData {
   token: string;
   identity: VisitorIdentity;
   /** The open conversation as this socket last saw it; used only to route typing notices. */
@@ -21,10 +21,10 @@ export interface WidgetSocketData {
   queue: SerialQueue;
 }
 
-export type WidgetNamespace = Namespace<WidgetClientEvents, WidgetServerEvents, Record<string, never>, WidgetSocketData>;
-type WidgetSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, WidgetSocketData>;
+export type VisitorNamespace = Namespace<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorSocketData>;
+type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorSocketData>;
 
-export interface WidgetOptions {
+export interface VisitorOptions {
   config: Config;
   logger: Logger;
   inFlight: InFlight;
@@ -36,11 +36,11 @@ export interface WidgetOptions {
  * visitor row is written with their first conversation, so page views that never chat cost
  * nothing (a token issued then and never used is simply replaced on the next connect).
  */
-export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace, push: Broadcast, options: WidgetOptions): void {
+export function attachVisitorNamespace(ctx: ChatContext, visitors: VisitorNamespace, push: Broadcast, options: VisitorOptions): void {
   const { config, logger } = options;
   const attempts = new SharedAttempts();
 
-  widget.use(async (socket, next) => {
+  visitors.use(async (socket, next) => {
     try {
       const auth: unknown = socket.handshake.auth;
       const presented = typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
@@ -64,7 +64,7 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     }
   });
 
-  widget.on('connection', (socket: WidgetSocket) => {
+  visitors.on('connection', (socket: VisitorSocket) => {
     const session = socket.data;
     const events = { inFlight: options.inFlight, logger, timeoutMs: options.ackTimeoutMs };
     const writes = { ...events, queue: session.queue };
