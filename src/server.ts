@@ -26,7 +26,7 @@ import { memoryLimiters, redisLimiters } from './redis/limiters.js';
 import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
-import { widgetRoutes } from './widget/routes.js';
+import { widgetRoutes } from './widget-host/routes.js';
 import { packageRoot } from './package-root.js';
 
 /** The project root: the folder holding plugin.json (above src/ or dist/src/). */

@@ -14,7 +14,7 @@ import { conversationsBody } from './pages/conversations.js';
 import { securityHeaders } from './security-headers.js';
 import { signInRoutes } from './sign-in.js';
 import type { LimiterFactory } from '../redis/limiters.js';
-import { originOf } from '../widget/routes.js';
+import { originOf } from '../widget-host/routes.js';
 
 export interface AdminRouterDeps {
   /** The project root, where src/admin/client or dist/admin-assets live. */

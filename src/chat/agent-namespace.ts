@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { NUL_MESSAGE, wellFormed } from '../text.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import type { ChatContext } from './actions/context.js';
+import type { Broadcast } from './broadcast.js';
 import {
   closeConversationAsAgent,
   conversationHistory,
@@ -12,13 +13,12 @@ import {
   sendAgentMessage,
   visitorHistory,
 } from './actions/agent-actions.js';
-import { closedConversationData, messageData, messageView } from './event-data.js';
+import { messageView } from './event-data.js';
 import { onEvent } from './handle-event.js';
 import type { InFlight } from './in-flight.js';
 import type { AgentClientEvents, AgentResults, AgentServerEvents } from './protocol.js';
-import { AGENTS_ROOM, visitorRoom } from './rooms.js';
+import { AGENTS_ROOM } from './rooms.js';
 import { agentSchemas } from './schemas.js';
-import type { WidgetNamespace } from './widget-namespace.js';
 
 export interface AgentSocketData {
   /** Shown to visitors as `admin_name`. */
@@ -53,7 +53,7 @@ export interface AgentOptions {
  * The `/agent` namespace (SPEC §4): agents see every conversation, reply and close. A client
  * without valid credentials gets `connect_error` with the message `unauthorized`.
  */
-export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, widget: WidgetNamespace, options: AgentOptions): void {
+export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, push: Broadcast, options: AgentOptions): void {
   const { logger } = options;
 
   agents.use(async (socket, next) => {
@@ -104,24 +104,20 @@ export function attachAgentNamespace(ctx: ChatContext, agents: AgentNamespace, w
       // A signed-in agent answers as themselves (SPEC §4); only a machine key may name someone.
       const adminName = socket.data.agentId !== null ? socket.data.agentName : (input.admin_name ?? socket.data.agentName);
       const { conversation, message } = await sendAgentMessage(ctx, { conversationId: input.conversation_id, content: input.content, adminName });
-      widget.to(visitorRoom(conversation.visitor_id)).emit('message', messageView(message));
-      agents.to(AGENTS_ROOM).emit('message', messageData(conversation, message));
+      push.message(conversation, message);
       return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
     }, events);
 
     onEvent(socket, 'conversation:close', agentSchemas['conversation:close'], async ({ conversation_id }): Promise<AgentResults['conversation:close']> => {
       const closed = await closeConversationAsAgent(ctx, conversation_id);
-      if (closed) {
-        widget.to(visitorRoom(closed.visitor_id)).emit('conversation:closed', { conversation_id: closed.id });
-        agents.to(AGENTS_ROOM).emit('conversation:closed', closedConversationData(closed));
-      }
+      if (closed) push.conversationClosed(closed);
       return {};
     }, events);
 
     onEvent(socket, 'typing', agentSchemas.typing, async ({ conversation_id, is_typing, admin_name }): Promise<AgentResults['typing']> => {
       const visitorId = await conversationVisitor(ctx, conversation_id);
       const name = socket.data.agentId !== null ? socket.data.agentName : (admin_name ?? socket.data.agentName);
-      widget.to(visitorRoom(visitorId)).emit('typing', { conversation_id, is_typing, admin_name: name });
+      push.agentTyping(visitorId, { conversation_id, is_typing, admin_name: name });
       return {};
     }, events);
   });

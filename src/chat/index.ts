@@ -5,11 +5,12 @@ import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { ApiKeyStore } from '../auth/api-keys.js';
 import { createChatContext } from './actions/context.js';
+import { createBroadcast } from './broadcast.js';
 import { attachAgentNamespace, type AgentHandshake, type AgentIdentity, type AgentNamespace } from './agent-namespace.js';
 import { InFlight } from './in-flight.js';
 import { WidgetRateLimits } from './rate-limits.js';
 import type { LimiterFactory } from '../redis/limiters.js';
-import { attachWidgetNamespace, type WidgetNamespace } from './widget-namespace.js';
+import { attachVisitorNamespace, type VisitorNamespace } from './visitor-namespace.js';
 
 export type { AgentHandshake, AgentIdentity } from './agent-namespace.js';
 export type * from './protocol.js';
@@ -34,12 +35,13 @@ export interface ChatDeps {
   ackTimeoutMs?: number;
 }
 
+/** How long shutdown waits for connections to flush their last acks. */
+const CLOSE_FLUSH_MS = 2000;
+
 /**
  * Attaches the `/widget` (visitors, SPEC §3) and `/agent` (SPEC §4) namespaces. `close()`
  * disconnects this instance's sockets and waits for writes already accepted to finish.
  */
-/** How long shutdown waits for connections to flush their last acks. */
-const CLOSE_FLUSH_MS = 2000;
 
 export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
   const ctx = createChatContext({
@@ -54,11 +56,13 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
   const inFlight = new InFlight();
   const ackTimeoutMs = deps.ackTimeoutMs ?? deps.config.CHAT_ACK_TIMEOUT_MS;
   const logger = deps.logger.child({ module: 'chat' });
-  const widget = deps.io.of('/widget') as unknown as WidgetNamespace;
+  const visitors = deps.io.of('/widget') as unknown as VisitorNamespace;
   const agents = deps.io.of('/agent') as unknown as AgentNamespace;
 
-  attachWidgetNamespace(ctx, widget, agents, { config: deps.config, logger, inFlight, ackTimeoutMs });
-  attachAgentNamespace(ctx, agents, widget, {
+  const push = createBroadcast(visitors, agents);
+
+  attachVisitorNamespace(ctx, visitors, push, { config: deps.config, logger, inFlight, ackTimeoutMs });
+  attachAgentNamespace(ctx, agents, push, {
     apiKeys: deps.apiKeys,
     verifyAgentHandshake: deps.verifyAgentHandshake,
     logger,
@@ -74,12 +78,12 @@ export function attachChat(deps: ChatDeps): { close(): Promise<void> } {
       // Only this instance's sockets: with the Redis adapter a plain disconnectSockets() would
       // reach every instance. Engine.IO closes a connection once its write buffer is flushed;
       // wait for that, or io.close() would discard the last acks still in the buffer.
-      const sockets = [...widget.sockets.values(), ...agents.sockets.values()];
+      const sockets = [...visitors.sockets.values(), ...agents.sockets.values()];
       const closed = sockets.map((socket) => new Promise<void>((resolve) => {
         if (socket.conn.readyState === 'closed') return resolve();
         socket.conn.once('close', () => resolve());
       }));
-      widget.local.disconnectSockets(true);
+      visitors.local.disconnectSockets(true);
       agents.local.disconnectSockets(true);
       await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, CLOSE_FLUSH_MS).unref())]);
     },

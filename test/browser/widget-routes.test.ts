@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import express from 'express';
 import { projectRoot } from '../../src/server.js';
-import { widgetRoutes } from '../../src/widget/routes.js';
+import { widgetRoutes } from '../../src/widget-host/routes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /** A raw GET, so the test controls Accept-Encoding and Host and sees the bytes on the wire. */

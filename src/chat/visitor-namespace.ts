@@ -4,17 +4,16 @@ import type { Logger } from '../logger.js';
 import type { ChatContext } from './actions/context.js';
 import { closeVisitorConversation, sendVisitorMessage, startConversation, type VisitorIdentity } from './actions/visitor-actions.js';
 import { clientIp } from './client-ip.js';
-import { conversationSummary, closedConversationData, messageData, messageView } from './event-data.js';
 import { onEvent } from './handle-event.js';
 import { SerialQueue, SharedAttempts, type InFlight } from './in-flight.js';
-import type { AgentNamespace } from './agent-namespace.js';
+import type { Broadcast } from './broadcast.js';
 import type { WidgetClientEvents, WidgetResults, WidgetServerEvents } from './protocol.js';
-import { AGENTS_ROOM, visitorRoom } from './rooms.js';
+import { visitorRoom } from './rooms.js';
 import { widgetSchemas, type WidgetPayload } from './schemas.js';
 import { hashVisitorToken, isWellFormedToken, newVisitorToken } from './visitor-token.js';
 
 /** Per-socket state of a visitor, set by the handshake middleware. */
-export interface WidgetSocketData {
+export interface VisitorSocketData {
   token: string;
   identity: VisitorIdentity;
   /** The open conversation as this socket last saw it; used only to route typing notices. */
@@ -22,10 +21,10 @@ export interface WidgetSocketData {
   queue: SerialQueue;
 }
 
-export type WidgetNamespace = Namespace<WidgetClientEvents, WidgetServerEvents, Record<string, never>, WidgetSocketData>;
-type WidgetSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, WidgetSocketData>;
+export type VisitorNamespace = Namespace<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorSocketData>;
+type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorSocketData>;
 
-export interface WidgetOptions {
+export interface VisitorOptions {
   config: Config;
   logger: Logger;
   inFlight: InFlight;
@@ -37,11 +36,11 @@ export interface WidgetOptions {
  * visitor row is written with their first conversation, so page views that never chat cost
  * nothing (a token issued then and never used is simply replaced on the next connect).
  */
-export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace, agents: AgentNamespace, options: WidgetOptions): void {
+export function attachVisitorNamespace(ctx: ChatContext, visitors: VisitorNamespace, push: Broadcast, options: VisitorOptions): void {
   const { config, logger } = options;
   const attempts = new SharedAttempts();
 
-  widget.use(async (socket, next) => {
+  visitors.use(async (socket, next) => {
     try {
       const auth: unknown = socket.handshake.auth;
       const presented = typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
@@ -65,7 +64,7 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     }
   });
 
-  widget.on('connection', (socket: WidgetSocket) => {
+  visitors.on('connection', (socket: VisitorSocket) => {
     const session = socket.data;
     const events = { inFlight: options.inFlight, logger, timeoutMs: options.ackTimeoutMs };
     const writes = { ...events, queue: session.queue };
@@ -85,7 +84,7 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     onEvent(socket, 'conversation:start', widgetSchemas['conversation:start'], async (details): Promise<WidgetResults['conversation:start']> => {
       const { visitorId, conversation, started } = await startConversation(ctx, session.identity, details);
       adopt(visitorId, conversation.id);
-      if (started) agents.to(AGENTS_ROOM).emit('conversation:started', conversationSummary(conversation, null));
+      if (started) push.conversationStarted(conversation);
       return { conversation_id: conversation.id, visitor_token: session.token };
     }, writes);
 
@@ -97,17 +96,15 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
         return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
       }
       adopt(visitorId, conversation.id);
-      if (started) agents.to(AGENTS_ROOM).emit('conversation:started', conversationSummary(conversation, null));
-      agents.to(AGENTS_ROOM).emit('message', messageData(conversation, message));
-      // The visitor's other tabs show it too; this one already has it.
-      socket.to(visitorRoom(visitorId)).emit('message', messageView(message));
+      if (started) push.conversationStarted(conversation);
+      push.message(conversation, message, socket.id);
       return { message_id: message.id, conversation_id: conversation.id, created_at: message.created_at.toISOString() };
     }, { ...writes, join: { attempts, key: resendKey } });
 
     onEvent(socket, 'typing', widgetSchemas.typing, async ({ is_typing }): Promise<WidgetResults['typing']> => {
       await ctx.limits.typing(socket.id);
       if (session.conversationId !== null) {
-        agents.to(AGENTS_ROOM).emit('typing', { conversation_id: session.conversationId, is_typing });
+        push.visitorTyping({ conversation_id: session.conversationId, is_typing });
       }
       return {};
     }, events);
@@ -115,10 +112,7 @@ export function attachWidgetNamespace(ctx: ChatContext, widget: WidgetNamespace,
     onEvent(socket, 'conversation:close', widgetSchemas['conversation:close'], async (): Promise<WidgetResults['conversation:close']> => {
       const closed = await closeVisitorConversation(ctx, session.identity);
       session.conversationId = null;
-      if (closed) {
-        widget.to(visitorRoom(closed.visitor_id)).emit('conversation:closed', { conversation_id: closed.id });
-        agents.to(AGENTS_ROOM).emit('conversation:closed', closedConversationData(closed));
-      }
+      if (closed) push.conversationClosed(closed);
       return {};
     }, writes);
   });
