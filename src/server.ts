@@ -106,6 +106,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       config,
       auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
       addAdminPage: (page) => adminPages.push(page),
+      ...(redis ? { redis } : {}),
     }),
   ];
   app.use(jsonErrors(logger));

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { Migration } from '../db/migrate.js';
+import type { RedisLink } from '../redis/link.js';
 
 /**
  * What a chat server hands a plugin. Any Socket.IO/express server that can provide these can
@@ -22,6 +23,8 @@ export interface PluginHost {
     /** Redirects to the admin sign-in page without an admin session; checks CSRF on writes. */
     requireAdmin: RequestHandler;
   };
+  /** The Redis several instances share (REDIS_URL), when there is one: webhook pauses and caps hold across them. */
+  redis?: RedisLink;
   /** Adds an entry to the admin navigation. */
   addAdminPage(page: { path: string; title: string; section: string }): void;
 }
