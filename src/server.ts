@@ -106,6 +106,7 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
       admin: adminHost(sessions, () => [...corePages, ...adminPages, ...adminOnlyPages]),
       addAdminPage: (page) => adminPages.push(page),
+      ...(redis ? { redis } : {}),
     }),
   ];
   app.use(jsonErrors(logger));

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { Migration } from '../db/migrate.js';
+import type { RedisLink } from '../redis/link.js';
 
 /** What a plugin hands the host's layout: one page's content, to wrap in the host's admin shell. */
 export interface AdminPageContent {
@@ -52,6 +53,8 @@ export interface PluginHost {
   };
   /** The host's admin: without it the plugin serves its API only, no pages. */
   admin?: AdminHost;
+  /** The Redis several instances share (REDIS_URL), when there is one: webhook pauses and caps hold across them. */
+  redis?: RedisLink;
   /** Adds an entry to the admin navigation (`path` already under `admin.basePath`). */
   addAdminPage(page: { path: string; title: string; section: string }): void;
 }

@@ -27,6 +27,11 @@ export interface RedisLinkOptions {
   namespace: string;
   /** How long start-up waits for the first connection before giving up (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * Log the outage and the recovery at debug level: a second connection of the same instance (the
+   * delivery worker's) must not repeat the warning its main connection already logged.
+   */
+  quiet?: boolean;
 }
 
 /** Reconnect quickly at first, then every 2 s: an outage ends as soon as Redis answers again. */
@@ -46,13 +51,13 @@ export async function connectRedis(url: string, options: RedisLinkOptions): Prom
     lastError = err.message;
     if (!up) return;
     up = false;
-    logger.warn({ err: err.message }, 'Redis unavailable: rate limits and sign-outs fall back to this instance until it returns');
+    (options.quiet ? logger.debug : logger.warn).call(logger, { err: err.message }, 'Redis unavailable: rate limits and sign-outs fall back to this instance until it returns');
   });
   client.on('ready', () => {
     if (up) return;
     up = true;
     if (!everUp) return void (everUp = true);
-    logger.info('Redis is back: rate limits and sign-outs are shared again');
+    (options.quiet ? logger.debug : logger.info).call(logger, 'Redis is back: rate limits and sign-outs are shared again');
     for (const listener of recoverListeners) listener();
   });
 

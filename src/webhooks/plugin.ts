@@ -10,6 +10,7 @@ import { createWebhooksApi } from './api/index.js';
 import { DeliveryEngine, type WebhookEngine } from './delivery/engine.js';
 import { createDeliveryGot } from './http/sender.js';
 import { createRetentionPruner } from './delivery/retention.js';
+import { sharedWebhookLimits } from './delivery/shared-limits.js';
 import { ThreadedDeliveryEngine, wantsDeliveryThread } from './thread/host.js';
 
 /** The webhooks plugin's tables. */
@@ -32,13 +33,16 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
   let closeHttp = () => {};
   if (wantsDeliveryThread(config, sequelize)) {
     // Deliveries go out from a worker thread: HTTP to receivers never shares the chat's event loop.
-    const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey });
+    // The worker opens a Redis connection of its own: every POST asks Redis first, and a round
+    // trip through the chat's thread for each would put delivery work back on the chat's event loop.
+    const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey, ...(host.redis ? { redisNamespace: host.redis.namespace } : {}) });
     await threaded.start();
     engine = threaded;
   } else {
     const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
     const http = createDeliveryGot(got, guard);
-    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard });
+    const shared = host.redis ? sharedWebhookLimits(host.redis, config, logger) : null;
+    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard, shared });
     closeHttp = () => http.close();
   }
   engine.attach(host.hooks);

@@ -31,6 +31,7 @@ import { renderBody } from '../events/formats/index.js';
 import { healthVerdict } from './health.js';
 import { AttemptLimiter } from './limiter.js';
 import { Semaphore } from './semaphore.js';
+import type { SharedWebhookLimits } from './shared-limits.js';
 import { fanOutEvents } from '../outbox/event-fan-out.js';
 import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
@@ -74,6 +75,8 @@ export interface DeliveryEngineOptions {
   stopGraceMs?: number;
   /** User-Agent override (default: `<package name>/<version>`). */
   userAgent?: string;
+  /** Pauses, rate-limit windows and the per-webhook cap shared with other instances (REDIS_URL). */
+  shared?: SharedWebhookLimits | null;
 }
 
 /**
@@ -143,6 +146,7 @@ export class DeliveryEngine implements WebhookEngine {
   readonly #clock: Clock;
   readonly #sender: Sender;
   readonly #limiter: AttemptLimiter;
+  readonly #shared: SharedWebhookLimits | null;
   /** Every database operation of the engine's own goes through this (see #db). */
   readonly #dbGate: Semaphore;
   /** Finished attempts are recorded in batches: one transaction for all that finished meanwhile. */
@@ -207,6 +211,7 @@ export class DeliveryEngine implements WebhookEngine {
     this.#heldCap = options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK * CLAIM_AHEAD_FACTOR;
     this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items), (run) => this.#db(run, { first: true }), RECORD_BATCH);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
+    this.#shared = options.shared ?? null;
     this.#sender = new Sender({
       got: options.got,
       guard: options.guard,
@@ -595,8 +600,23 @@ export class DeliveryEngine implements WebhookEngine {
    * written until it is recorded.
    */
   #start(row: ClaimedDelivery, webhook: WebhookRecord): void {
-    const attempt = this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
+    const attempt: Promise<unknown> = this.#shared
+      ? this.#shared.admit(row.webhookId).then((admission): Promise<unknown> =>
+          admission.ok ? this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId), admission.ticket) : this.#notAdmitted(row, admission.waitMs),
+        )
+      : this.#attempt(row, webhook, () => this.#releaseWebhookSlot(row.webhookId));
     this.#track(attempt.finally(() => this.#attemptRecorded()));
+  }
+
+  /**
+   * Another instance holds the webhook's slots or paused it: paused here too for as long, and its
+   * rows (this one and those held) go back to the table, due for whichever instance may send first.
+   */
+  async #notAdmitted(row: ClaimedDelivery, waitMs: number): Promise<void> {
+    this.#pause(row.webhookId, this.#clock.now().getTime() + waitMs);
+    const back = this.#handBack([row.webhookId], () => true);
+    this.#releaseWebhookSlot(row.webhookId);
+    await Promise.all([back, this.#release([row])]);
   }
 
   #hold(webhookId: number): HeldRow[] {
@@ -668,7 +688,7 @@ export class DeliveryEngine implements WebhookEngine {
   // --- one attempt ----------------------------------------------------------------------------
 
   /** Sends one claimed row and records the attempt; never throws. `sentOut` runs once the HTTP exchange is over. */
-  async #attempt(row: ClaimedDelivery, webhook: WebhookRecord, sentOut?: () => void): Promise<AttemptResult> {
+  async #attempt(row: ClaimedDelivery, webhook: WebhookRecord, sentOut?: () => void, ticket: string | null = null): Promise<AttemptResult> {
     const attemptNumber = row.attemptNumber + 1;
     let sent: SendResult;
     try {
@@ -687,6 +707,8 @@ export class DeliveryEngine implements WebhookEngine {
     if (outcome.rateLimit) this.#limiter.setBudget(webhook.id, outcome.rateLimit, answeredAt);
     if (outcome.pauseMs) this.#pause(webhook.id, answeredAt + outcome.pauseMs);
     else this.#wakeAfterPause(webhook.id, answeredAt);
+    // Sent before the slot frees here: Redis runs it ahead of any admit() that slot lets through.
+    if (this.#shared) this.#track(this.#shared.settle(webhook.id, ticket, outcome, sent.statusCode !== null));
     sentOut?.();
     const result: AttemptResult = {
       delivery_id: row.deliveryId,

@@ -7,6 +7,8 @@ import { createLogger } from '../../logger.js';
 import { createAddressGuard } from '../http/address-guard.js';
 import { DeliveryEngine } from '../delivery/engine.js';
 import { createDeliveryGot } from '../http/sender.js';
+import { sharedWebhookLimits } from '../delivery/shared-limits.js';
+import { connectRedis, type RedisLink } from '../../redis/link.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
 /**
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const sequelize = await connectDatabase(config.DATABASE_URL, { poolMax: config.WEBHOOK_DB_CONCURRENCY });
   const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
   const http = createDeliveryGot(got, guard);
+  const redis = init.redisNamespace && config.REDIS_URL ? connectInBackground(config.REDIS_URL, init.redisNamespace, logger) : null;
   const engine = new DeliveryEngine({
     sequelize,
     config,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     got: http.got,
     guard,
     ...(init.userAgent ? { userAgent: init.userAgent } : {}),
+    shared: redis ? sharedWebhookLimits(() => redis.link, config, logger) : null,
   });
 
   const calls: { [K in keyof WorkerCalls]: (...args: WorkerCalls[K]) => Promise<unknown> } = {
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     idle: () => engine.idle(),
     stop: async () => {
       await engine.stop();
+      await redis?.close();
       http.close();
       await sequelize.close();
       // Nothing is left to keep this thread alive: it ends once the answer is posted.
@@ -84,6 +89,37 @@ async function main(): Promise<void> {
   post({ type: 'ready' });
   // Events and deliveries left by a previous run (or by a worker that died) go out now.
   engine.sweepOnce().catch((err: unknown) => logger.error({ err }, 'the first webhook sweep failed'));
+}
+
+/**
+ * The worker's own Redis connection. Until it is up (or whenever Redis is away) the engine's limits
+ * hold per process, as without Redis: a worker started again during an outage still delivers.
+ * The chat's thread already logs an outage, so this connection logs it at debug level only.
+ */
+function connectInBackground(url: string, namespace: string, logger: ReturnType<typeof createLogger>) {
+  let link: RedisLink | null = null;
+  let closed = false;
+  const connecting = (async () => {
+    while (!closed) {
+      try {
+        link = await connectRedis(url, { logger, namespace, quiet: true, connectTimeoutMs: 2000 });
+        if (closed) await link.close();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  })();
+  return {
+    get link() {
+      return link;
+    },
+    async close() {
+      closed = true;
+      await connecting;
+      await link?.close();
+    },
+  };
 }
 
 main().catch((err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));

@@ -19,6 +19,8 @@ export interface ThreadedEngineOptions {
   nice?: number;
   /** Wait before starting a worker again after it died. Default 1 s. */
   restartDelayMs?: number;
+  /** Share webhook pauses and caps through REDIS_URL under this key prefix (the chat's own link's). */
+  redisNamespace?: string;
 }
 
 /**
@@ -137,6 +139,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
       appKey: new Uint8Array(this.#options.appKey),
       nice: this.#options.nice ?? 10,
       ...(this.#options.userAgent ? { userAgent: this.#options.userAgent } : {}),
+      ...(this.#options.redisNamespace ? { redisNamespace: this.#options.redisNamespace } : {}),
     };
     const worker = startWorker(init);
     this.#worker = worker;

@@ -8,6 +8,8 @@ export interface WorkerInit {
   userAgent?: string;
   /** Lower the worker thread's scheduling priority (nice) by this much, so the chat's thread wins the CPU. */
   nice: number;
+  /** The key prefix of the Redis the chat's thread shares with other instances (REDIS_URL); absent without one. */
+  redisNamespace?: string;
 }
 
 /** Engine methods the chat's thread calls in the worker; each answers once. */

@@ -45,6 +45,9 @@ export async function redisOutage(options: RedisOutageOptions = {}): Promise<Sce
     // Limits count in Redis again once the instances reconnect (their keys reappear).
     const sharedAgain = await waitUntil(() => redis.cli('--scan', '--pattern', '*widget-messages*') !== '', 15_000, 200);
     if (!sharedAgain) problems.push('no rate-limit key in Redis after it came back: the limits stayed per instance');
+    // So do the webhook's pause, window and cap (the delivery workers' own connections reconnect too).
+    const webhooksShared = await waitUntil(() => redis.cli('--scan', '--pattern', '*:webhook:*') !== '', 15_000, 200);
+    if (!webhooksShared) problems.push('no webhook limit key in Redis after it came back: pauses and caps stayed per instance');
     await sleep(1000);
     const figures = await load.stop();
 
