@@ -16,4 +16,4 @@ export { migrateUp, type Migration } from './db/migrate.js';
 export { ApiKeyStore } from './auth/api-keys.js';
 export { requireApiKey } from './auth/require-api-key.js';
 export type { PluginHost, PluginInstance, PluginModule } from './plugins/host.js';
-export { eventCatalog, subscribableEvents, type EventName, type Envelope } from './events.js';
+export { eventCatalog, subscribableEvents, chatEvents, operationalEvents, type EventName, type Envelope } from './events.js';

@@ -27,6 +27,9 @@ import { readManifest, registerPlugin } from './plugins/loader.js';
 import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
 import { widgetRoutes } from './widget/routes.js';
+import { MetricsHub } from './metrics/registry.js';
+import { registerChatMetrics } from './metrics/chat-metrics.js';
+import { metricsRoute } from './metrics/route.js';
 
 /** The project root: the nearest folder above this module holding plugin.json (src/ or dist/src/). */
 export const projectRoot = findUp(dirname(fileURLToPath(import.meta.url)), 'plugin.json');
@@ -95,6 +98,11 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentSessionVerifier(sessions) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
+  const requireApiKey = requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters));
+  // One registry for the process; the plugin adds its webhook metrics to it.
+  const metrics = new MetricsHub();
+  registerChatMetrics(metrics.registry, hooks, io);
+  app.use(metricsRoute(metrics, requireApiKey));
   app.use(createAdminRouter({ root: projectRoot, apiKeys, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
   app.use(router);
   const plugins: PluginInstance[] = [
@@ -104,7 +112,8 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       hooks,
       logger,
       config,
-      auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
+      auth: { requireApiKey, requireAdmin: requireAdminSession(sessions) },
+      metrics,
       addAdminPage: (page) => adminPages.push(page),
     }),
   ];

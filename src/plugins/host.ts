@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { HookBus } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { Migration } from '../db/migrate.js';
+import type { MetricsHub } from '../metrics/registry.js';
 
 /**
  * What a chat server hands a plugin. Any Socket.IO/express server that can provide these can
@@ -22,6 +23,11 @@ export interface PluginHost {
     /** Redirects to the admin sign-in page without an admin session; checks CSRF on writes. */
     requireAdmin: RequestHandler;
   };
+  /**
+   * The host's Prometheus registry, served at its `/metrics`: the plugin adds its webhook metrics.
+   * Without one, the plugin serves `GET /metrics` itself (behind `requireApiKey`) with its own.
+   */
+  metrics?: MetricsHub;
   /** Adds an entry to the admin navigation. */
   addAdminPage(page: { path: string; title: string; section: string }): void;
 }

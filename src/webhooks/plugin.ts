@@ -8,6 +8,10 @@ import { DeliveryEngine, type WebhookEngine } from './delivery/engine.js';
 import { createDeliveryGot } from './http/sender.js';
 import { createRetentionPruner } from './delivery/retention.js';
 import { ThreadedDeliveryEngine, wantsDeliveryThread } from './thread/host.js';
+import { MetricsHub } from '../metrics/registry.js';
+import { metricsRoute } from '../metrics/route.js';
+import { registerAttemptMetrics } from './delivery/metrics.js';
+import { registerBacklogMetrics } from './delivery/backlog-metrics.js';
 
 /** The webhooks plugin's tables. */
 export const migrations = webhookMigrations;
@@ -22,17 +26,22 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
   const { config, logger, sequelize } = host;
   const appKey = loadAppKey(config.APP_KEY, config.DATA_DIR);
   const secretBox = new SecretBox(appKey);
+  const metrics = host.metrics ?? ownMetrics(host);
+  registerBacklogMetrics(metrics.registry, sequelize);
   let engine: WebhookEngine;
   let closeHttp = () => {};
   if (wantsDeliveryThread(config, sequelize)) {
     // Deliveries go out from a worker thread: HTTP to receivers never shares the chat's event loop.
     const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey });
     await threaded.start();
+    // The worker counts its attempts; every scrape reads them.
+    metrics.addSource(() => threaded.metrics());
     engine = threaded;
   } else {
     const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
     const http = createDeliveryGot(got, guard);
-    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard });
+    const attempts = registerAttemptMetrics(metrics.registry);
+    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard, metrics: attempts });
     closeHttp = () => http.close();
   }
   engine.attach(host.hooks);
@@ -50,4 +59,11 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
       closeHttp();
     },
   };
+}
+
+/** A host that keeps no registry still gets `GET /metrics`, with the process defaults and the webhook metrics. */
+function ownMetrics(host: PluginHost): MetricsHub {
+  const hub = new MetricsHub();
+  host.router.use(metricsRoute(hub, host.auth.requireApiKey));
+  return hub;
 }

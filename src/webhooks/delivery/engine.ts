@@ -4,7 +4,7 @@ import type { Sequelize } from 'sequelize';
 import type { Got } from 'got';
 import type { Config } from '../../config.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import { subscribableEvents } from '../../events.js';
+import { chatEvents } from '../../events.js';
 import type { HookBus, HookPayload } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AddressGuard } from '../http/address-guard.js';
@@ -35,6 +35,7 @@ import { fanOutEvents } from '../outbox/event-fan-out.js';
 import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
 import { startSweeper } from './sweeper.js';
+import { noAttemptMetrics, type AttemptMetrics } from './metrics.js';
 
 /** One attempt as the Test action and the API report it. */
 export interface AttemptResult {
@@ -74,6 +75,8 @@ export interface DeliveryEngineOptions {
   stopGraceMs?: number;
   /** User-Agent override (default: `<package name>/<version>`). */
   userAgent?: string;
+  /** Told of every recorded attempt (the /metrics counters). */
+  metrics?: AttemptMetrics;
 }
 
 /**
@@ -148,6 +151,7 @@ export class DeliveryEngine implements WebhookEngine {
   /** Finished attempts are recorded in batches: one transaction for all that finished meanwhile. */
   readonly #records: GroupCommit<AttemptCompletion, DeliveryUpdate | null>;
   readonly #stopGraceMs: number;
+  readonly #metrics: AttemptMetrics;
   /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
   readonly #leaseMs: number;
   readonly #instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -200,6 +204,7 @@ export class DeliveryEngine implements WebhookEngine {
       committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
     });
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
+    this.#metrics = options.metrics ?? noAttemptMetrics;
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
@@ -218,7 +223,7 @@ export class DeliveryEngine implements WebhookEngine {
 
   /** Subscribes the outbox writer to the chat events of `hooks`. */
   attach(hooks: HookBus): void {
-    for (const event of subscribableEvents) {
+    for (const event of chatEvents) {
       this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#outbox.enqueue(payload, transaction)));
     }
   }
@@ -721,6 +726,7 @@ export class DeliveryEngine implements WebhookEngine {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
         return result;
       }
+      this.#metrics.attempt({ webhookId: webhook.id, event: row.event, cause: outcome.cause, durationMs: sent.durationMs });
       this.#logger.debug({ deliveryId: row.deliveryId, webhookId: webhook.id, attemptNumber, cause: outcome.cause, status: update.status }, 'webhook attempt');
       if (!row.isTest) await this.#updateHealth(webhook, outcome, update, now);
     } catch (err) {

@@ -1,11 +1,13 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import got from 'got';
+import { Registry } from 'prom-client';
 import { connectDatabase } from '../../db/connect.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { createLogger } from '../../logger.js';
 import { createAddressGuard } from '../http/address-guard.js';
 import { DeliveryEngine } from '../delivery/engine.js';
+import { registerAttemptMetrics } from '../delivery/metrics.js';
 import { createDeliveryGot } from '../http/sender.js';
 import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
 
@@ -33,7 +35,10 @@ async function main(): Promise<void> {
   const sequelize = await connectDatabase(config.DATABASE_URL, { poolMax: config.WEBHOOK_DB_CONCURRENCY });
   const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
   const http = createDeliveryGot(got, guard);
+  // Counted here, in the thread that makes the attempts; the chat's thread reads them at each scrape.
+  const metrics = new Registry();
   const engine = new DeliveryEngine({
+    metrics: registerAttemptMetrics(metrics),
     sequelize,
     config,
     logger,
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
     recover: (webhookId, since, until) => engine.recover(webhookId, since, until),
     sweepOnce: () => engine.sweepOnce(),
     idle: () => engine.idle(),
+    metrics: () => metrics.getMetricsAsJSON(),
     stop: async () => {
       await engine.stop();
       http.close();
