@@ -89,7 +89,7 @@ export type OperationalEventName = (typeof operationalEvents)[number];
 export const subscribableEvents = [...chatEvents, ...operationalEvents] as const;
 
 /** An event as it is planned into deliveries: which, when it happened, and its data. */
-export type EventPayload<E extends EventName = EventName> = { [K in E]: { event: K; occurredAt: Date; data: EventData<K> } }[E];
+export type EventPayload<E extends EventName = EventName> = { event: E; occurredAt: Date; data: EventData<E> };
 
 /** The envelope every webhook receives (SPEC §5). */
 export const envelopeSchema = z.object({

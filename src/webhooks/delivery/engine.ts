@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import type { Got } from 'got';
 import type { Config } from '../../config.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -36,6 +36,7 @@ import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
 import { startSweeper } from './sweeper.js';
 import { noAttemptMetrics, type AttemptMetrics } from './metrics.js';
+import { OperationalEvents } from '../outbox/operational-events.js';
 
 /** One attempt as the Test action and the API report it. */
 export interface AttemptResult {
@@ -158,6 +159,8 @@ export class DeliveryEngine implements WebhookEngine {
   #leaseSeq = 0;
 
   readonly #outbox: Outbox;
+  /** webhook.disabled and delivery.failed, written in the transactions that disable and fail. */
+  readonly #operational: OperationalEvents;
 
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -210,7 +213,8 @@ export class DeliveryEngine implements WebhookEngine {
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
     this.#heldCap = options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK * CLAIM_AHEAD_FACTOR;
-    this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items), (run) => this.#db(run, { first: true }), RECORD_BATCH);
+    this.#operational = new OperationalEvents({ sequelize: this.#sequelize, ...this.#renderOptions(), committed: () => this.wake() });
+    this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items, this.#operational), (run) => this.#db(run, { first: true }), RECORD_BATCH);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#sender = new Sender({
       got: options.got,
@@ -796,7 +800,8 @@ export class DeliveryEngine implements WebhookEngine {
       (current
         ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
         : null);
-    if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
+    const disabled = (t: Transaction) => this.#operational.webhookDisabled({ webhookId: webhook.id, reason: reason!, at: now }, t);
+    if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now, disabled)))) {
       // Its rows claimed ahead go back to the table, where they wait for the webhook to be enabled.
       await this.#handBack([webhook.id], () => true);
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
