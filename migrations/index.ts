@@ -7,9 +7,10 @@ import { indexDeliveriesByWebhook } from './0005-index-deliveries-by-webhook.js'
 import { createWebhookEvents } from './0006-create-webhook-events.js';
 import { addWebhookPreviousSecret } from './0007-add-webhook-previous-secret.js';
 import { addMessageClientId } from './0008-add-message-client-id.js';
+import { indexAttemptsByWebhook } from './0011-index-attempts-by-webhook.js';
 
 /** The chat server's own tables. */
 export const coreMigrations: readonly Migration[] = [createChatTables, createApiKeys, addMessageClientId];
 
 /** The webhooks plugin's tables (plugin.json names them; the plugin exports them). */
-export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase, indexDeliveriesByWebhook, createWebhookEvents, addWebhookPreviousSecret];
+export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase, indexDeliveriesByWebhook, createWebhookEvents, addWebhookPreviousSecret, indexAttemptsByWebhook];

@@ -47,7 +47,7 @@ export async function completeAttempts(
       { type: QueryTypes.SELECT, transaction, replacements: { ids: [...new Set(inputs.map((i) => i.rowId))] } },
     );
     const rows = new Map(found.map((r) => [parseIntOr(r.id, 0), r]));
-    const written: { input: AttemptCompletion; update: DeliveryUpdate }[] = [];
+    const written: { input: AttemptCompletion; update: DeliveryUpdate; webhookId: number; isTest: boolean }[] = [];
     const failedForGood: FailedDelivery[] = [];
     const results = inputs.map((input) => {
       const row = rows.get(input.rowId);
@@ -70,7 +70,7 @@ export async function completeAttempts(
       }
       // At most one attempt can hold a row's lease; a second with the same owner would be a bug.
       rows.delete(input.rowId);
-      written.push({ input, update });
+      written.push({ input, update, webhookId: parseIntOr(row.webhook_id, 0), isTest: parseBool(row.is_test) });
       return update;
     });
     if (written.length === 0) return results;
@@ -98,7 +98,7 @@ export async function completeAttempts(
         WHERE id IN (${ids.join(', ')})`,
       { type: QueryTypes.BULKUPDATE, transaction, bind },
     );
-    await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
+    await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, webhookId: w.webhookId, isTest: w.isTest, attempt: w.input.attempt })), transaction);
     if (failed && failedForGood.length > 0) await failed.deliveriesFailed(failedForGood, transaction);
     return results;
   }, { retryDeadlocks: true });
