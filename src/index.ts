@@ -18,4 +18,4 @@ export { requireApiKey } from './auth/require-api-key.js';
 export type { AdminHost, AdminPageContent, PluginHost, PluginInstance, PluginModule } from './plugins/host.js';
 export { readManifest, registerPlugin, type PluginManifest } from './plugins/loader.js';
 export { escapeHtml } from './ui/html.js';
-export { eventCatalog, subscribableEvents, type EventName, type Envelope } from './events.js';
+export { eventCatalog, subscribableEvents, chatEvents, operationalEvents, type EventName, type Envelope } from './events.js';

@@ -28,6 +28,9 @@ import type { PluginInstance } from './plugins/host.js';
 import * as webhooksPlugin from './webhooks/plugin.js';
 import { widgetRoutes } from './widget-host/routes.js';
 import { packageRoot } from './package-root.js';
+import { MetricsHub } from './metrics/registry.js';
+import { registerChatMetrics } from './metrics/chat-metrics.js';
+import { metricsRoute } from './metrics/route.js';
 
 /** The project root: the folder holding plugin.json (above src/ or dist/src/). */
 export const projectRoot = packageRoot;
@@ -94,6 +97,11 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
   const chat = attachChat({ io, sequelize, hooks, logger, config, apiKeys, limiters, verifyAgentHandshake: agentIdentityVerifier(sessions, agents) });
   const adminPages: LiveChatServer['adminPages'] = [];
   const router = express.Router();
+  const requireApiKey = requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters));
+  // One registry for the process; the plugin adds its webhook metrics to it.
+  const metrics = new MetricsHub();
+  registerChatMetrics(metrics.registry, hooks, io);
+  app.use(metricsRoute(metrics, requireApiKey));
   app.use(createAdminRouter({ root: projectRoot, apiKeys, agents, tokens: sessions, logger, limiters, nav: () => adminPages, publicUrl: config.PUBLIC_URL }));
   app.use(router);
   const plugins: PluginInstance[] = [
@@ -103,8 +111,9 @@ export async function createLiveChatServer(config: Config, options: { logger?: L
       hooks,
       logger,
       config,
-      auth: { requireApiKey: requireApiKeyOrSession(apiKeys, sessions, apiKeyGuard(apiKeys, undefined, limiters)), requireAdmin: requireAdminSession(sessions) },
+      auth: { requireApiKey, requireAdmin: requireAdminSession(sessions) },
       admin: adminHost(sessions, () => [...corePages, ...adminPages, ...adminOnlyPages]),
+      metrics,
       addAdminPage: (page) => adminPages.push(page),
       ...(redis ? { redis } : {}),
     }),

@@ -33,6 +33,7 @@ export interface AdminHost {
    */
   csrfToken(req: Request, res: Response): string;
 }
+import type { MetricsHub } from '../metrics/registry.js';
 
 /**
  * What a chat server hands a plugin. Any Socket.IO/express server that can provide these can
@@ -55,6 +56,11 @@ export interface PluginHost {
   admin?: AdminHost;
   /** The Redis several instances share (REDIS_URL), when there is one: webhook pauses and caps hold across them. */
   redis?: RedisLink;
+  /**
+   * The host's Prometheus registry, served at its `/metrics`: the plugin adds its webhook metrics.
+   * Without one, the plugin serves `GET /metrics` itself (behind `requireApiKey`) with its own.
+   */
+  metrics?: MetricsHub;
   /** Adds an entry to the admin navigation (`path` already under `admin.basePath`). */
   addAdminPage(page: { path: string; title: string; section: string }): void;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { subscribableEvents } from '../events.js';
+import { chatEvents } from '../events.js';
 import type { PluginHost, PluginInstance, PluginModule } from './host.js';
 
 export const manifestSchema = z.object({
@@ -9,7 +9,7 @@ export const manifestSchema = z.object({
   version: z.string().min(1),
   description: z.string().optional(),
   entry: z.string().min(1),
-  hooks: z.array(z.enum(subscribableEvents)),
+  hooks: z.array(z.enum(chatEvents)),
   /** The plugin's admin page; `path` is relative to the host's admin base path (`/webhooks` → `/admin/webhooks`). */
   adminPage: z.object({ path: z.string().startsWith('/'), title: z.string(), section: z.string() }).optional(),
   migrations: z.array(z.string()).default([]),

@@ -12,6 +12,10 @@ import { createDeliveryGot } from './http/sender.js';
 import { createRetentionPruner } from './delivery/retention.js';
 import { sharedWebhookLimits } from './delivery/shared-limits.js';
 import { ThreadedDeliveryEngine, wantsDeliveryThread } from './thread/host.js';
+import { MetricsHub } from '../metrics/registry.js';
+import { metricsRoute } from '../metrics/route.js';
+import { registerAttemptMetrics } from './delivery/metrics.js';
+import { registerBacklogMetrics } from './delivery/backlog-metrics.js';
 
 /** The webhooks plugin's tables. */
 export const migrations = webhookMigrations;
@@ -29,6 +33,8 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
   const { config, logger, sequelize } = host;
   const appKey = loadAppKey(config.APP_KEY, config.DATA_DIR);
   const secretBox = new SecretBox(appKey);
+  const metrics = host.metrics ?? ownMetrics(host);
+  registerBacklogMetrics(metrics.registry, sequelize);
   let engine: WebhookEngine;
   let closeHttp = () => {};
   if (wantsDeliveryThread(config, sequelize)) {
@@ -37,12 +43,15 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
     // trip through the chat's thread for each would put delivery work back on the chat's event loop.
     const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey, ...(host.redis ? { redisNamespace: host.redis.namespace } : {}) });
     await threaded.start();
+    // The worker counts its attempts; every scrape reads them.
+    metrics.addSource(() => threaded.metrics());
     engine = threaded;
   } else {
     const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
     const http = createDeliveryGot(got, guard);
     const shared = host.redis ? sharedWebhookLimits(host.redis, config, logger) : null;
-    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard, shared });
+    const attempts = registerAttemptMetrics(metrics.registry);
+    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard, shared, metrics: attempts });
     closeHttp = () => http.close();
   }
   engine.attach(host.hooks);
@@ -61,4 +70,11 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
       closeHttp();
     },
   };
+}
+
+/** A host that keeps no registry still gets `GET /metrics`, with the process defaults and the webhook metrics. */
+function ownMetrics(host: PluginHost): MetricsHub {
+  const hub = new MetricsHub();
+  host.router.use(metricsRoute(hub, host.auth.requireApiKey));
+  return hub;
 }

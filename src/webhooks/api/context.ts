@@ -4,12 +4,14 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import type { WebhookEngine } from '../delivery/engine.js';
 import type { WebhookAdmin, WebhookEntry } from '../db/webhook-admin.js';
 import type { DeliveryLogs } from '../db/delivery-logs.js';
+import type { AttemptStats } from '../db/attempt-stats.js';
 import { NotFoundError } from './errors.js';
 
 /** What the route handlers share: repositories, the engine, the secret box, configuration. */
 export interface ApiContext {
   webhooks: WebhookAdmin;
   logs: DeliveryLogs;
+  stats: AttemptStats;
   engine: WebhookEngine;
   secretBox: SecretBox;
   config: Config;

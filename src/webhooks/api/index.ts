@@ -6,6 +6,7 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import type { WebhookEngine } from '../delivery/engine.js';
 import { WebhookAdmin } from '../db/webhook-admin.js';
 import { DeliveryLogs } from '../db/delivery-logs.js';
+import { AttemptStats } from '../db/attempt-stats.js';
 import type { ApiContext } from './context.js';
 import { apiErrorHandler } from './error-handler.js';
 import { NotFoundError } from './errors.js';
@@ -13,6 +14,7 @@ import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { mountRoutes, type ApiRoute } from './route.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { statsRoutes } from './routes/stats.js';
 
 export const API_PREFIX = '/api/v1';
 export const BODY_LIMIT = '100kb';
@@ -35,7 +37,7 @@ export interface WebhooksApiDeps {
 
 /** Every route of the API, in mounting order (the OpenAPI document lists the same table). */
 export function webhooksApiRoutes(ctx: ApiContext): ApiRoute[] {
-  return [...webhookRoutes(ctx), ...deliveryRoutes(ctx)];
+  return [...webhookRoutes(ctx), ...deliveryRoutes(ctx), ...statsRoutes(ctx)];
 }
 
 /**
@@ -48,6 +50,7 @@ export function createWebhooksApi(deps: WebhooksApiDeps): Router {
   const ctx: ApiContext = {
     webhooks: new WebhookAdmin(deps.sequelize),
     logs: new DeliveryLogs(deps.sequelize),
+    stats: new AttemptStats(deps.sequelize),
     engine: deps.engine,
     secretBox: deps.secretBox,
     config: deps.config,

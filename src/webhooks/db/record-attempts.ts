@@ -1,8 +1,9 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { writeTransaction } from '../../db/write-queue.js';
 import { insertAttempts, type AttemptRecord } from './attempts.js';
 import { isMysql, type DeliveryState, type DeliveryUpdate } from './delivery-rows.js';
 import { clip, parseBool, parseIntOr, sqlDate } from './values.js';
+import type { FailedDelivery } from '../outbox/operational-events.js';
 
 /** One finished attempt to record: `decide` sees the row as it stands when the attempt is written. */
 export interface AttemptCompletion {
@@ -29,19 +30,25 @@ export async function completeAttempt(sequelize: Sequelize, input: AttemptComple
  * multi-row INSERT, whatever the number. Each row is checked on its own: an attempt whose lease
  * was lost gets null and writes nothing, the others are recorded. Answers in the order given.
  */
-export async function completeAttempts(sequelize: Sequelize, inputs: readonly AttemptCompletion[]): Promise<(DeliveryUpdate | null)[]> {
+export async function completeAttempts(
+  sequelize: Sequelize,
+  inputs: readonly AttemptCompletion[],
+  /** Writes `delivery.failed` for the deliveries this batch fails for good, in the same transaction. */
+  failed?: { deliveriesFailed(failed: FailedDelivery[], transaction: Transaction): Promise<void> },
+): Promise<(DeliveryUpdate | null)[]> {
   if (inputs.length === 0) return [];
   const mysql = isMysql(sequelize);
   // Pure database work (decide() only computes): a deadlock victim runs again rather than leave a
   // sent attempt unrecorded, to be sent again when its lease ends.
   return writeTransaction(sequelize, async (transaction) => {
     const found = await sequelize.query<Record<string, unknown>>(
-      `SELECT id, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
+      `SELECT id, delivery_id, webhook_id, event, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
         WHERE id IN (:ids) ORDER BY id${mysql ? ' FOR UPDATE' : ''}`,
       { type: QueryTypes.SELECT, transaction, replacements: { ids: [...new Set(inputs.map((i) => i.rowId))] } },
     );
     const rows = new Map(found.map((r) => [parseIntOr(r.id, 0), r]));
-    const written: { input: AttemptCompletion; update: DeliveryUpdate }[] = [];
+    const written: { input: AttemptCompletion; update: DeliveryUpdate; webhookId: number; isTest: boolean }[] = [];
+    const failedForGood: FailedDelivery[] = [];
     const results = inputs.map((input) => {
       const row = rows.get(input.rowId);
       if (!row || row.lease_owner !== input.owner) return null;
@@ -50,9 +57,20 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
         retryBase: parseIntOr(row.retry_base, 0),
         isTest: parseBool(row.is_test),
       });
+      if (update.status === 'failed' && !parseBool(row.is_test)) {
+        failedForGood.push({
+          webhookId: parseIntOr(row.webhook_id, 0),
+          deliveryId: String(row.delivery_id),
+          event: String(row.event),
+          attempts: input.attempt.attemptNumber,
+          lastStatusCode: update.lastStatusCode,
+          lastError: update.lastError,
+          at: input.now,
+        });
+      }
       // At most one attempt can hold a row's lease; a second with the same owner would be a bug.
       rows.delete(input.rowId);
-      written.push({ input, update });
+      written.push({ input, update, webhookId: parseIntOr(row.webhook_id, 0), isTest: parseBool(row.is_test) });
       return update;
     });
     if (written.length === 0) return results;
@@ -80,7 +98,8 @@ export async function completeAttempts(sequelize: Sequelize, inputs: readonly At
         WHERE id IN (${ids.join(', ')})`,
       { type: QueryTypes.BULKUPDATE, transaction, bind },
     );
-    await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, attempt: w.input.attempt })), transaction);
+    await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, webhookId: w.webhookId, isTest: w.isTest, attempt: w.input.attempt })), transaction);
+    if (failed && failedForGood.length > 0) await failed.deliveriesFailed(failedForGood, transaction);
     return results;
   }, { retryDeadlocks: true });
 }

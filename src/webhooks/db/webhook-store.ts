@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { WebhookFormat } from '../events/formats/index.js';
 import { clip, parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
-import { exclusiveWrite } from '../../db/write-queue.js';
+import { exclusiveWrite, writeTransaction } from '../../db/write-queue.js';
 
 /** A row of `webhooks`, typed. `secretEncrypted` is SecretBox ciphertext; never send it to a client. */
 export interface WebhookRecord {
@@ -81,15 +81,28 @@ export async function getWebhook(sequelize: Sequelize, id: number): Promise<Webh
   return rows[0] ? toWebhookRecord(rows[0]) : null;
 }
 
-/** Disables an enabled webhook and says why (the admin sees the reason). False when it was already off or gone. */
-export async function disableWebhook(sequelize: Sequelize, id: number, reason: string, at: Date): Promise<boolean> {
-  const changed = await exclusiveWrite(sequelize, () => sequelize.query(
-    // Bound: the reason may quote the receiver's answer (Slack's error code, say).
-    `UPDATE webhooks SET is_active = $1, disabled_reason = $2, disabled_at = $3, updated_at = $3
-     WHERE id = $4 AND is_active = $5`,
-    { type: QueryTypes.BULKUPDATE, bind: [false, clip(reason, 1024), sqlDate(sequelize, at), id, true] },
-  ));
-  return Number(changed) > 0;
+/**
+ * Disables an enabled webhook and says why (the admin sees the reason). False when it was already
+ * off or gone. `disabled` runs in the same transaction when it did disable it (the webhook.disabled event).
+ */
+export async function disableWebhook(
+  sequelize: Sequelize,
+  id: number,
+  reason: string,
+  at: Date,
+  disabled?: (transaction: Transaction) => Promise<void>,
+): Promise<boolean> {
+  return writeTransaction(sequelize, async (transaction) => {
+    const changed = await sequelize.query(
+      // Bound: the reason may quote the receiver's answer (Slack's error code, say).
+      `UPDATE webhooks SET is_active = $1, disabled_reason = $2, disabled_at = $3, updated_at = $3
+       WHERE id = $4 AND is_active = $5`,
+      { type: QueryTypes.BULKUPDATE, bind: [false, clip(reason, 1024), sqlDate(sequelize, at), id, true], transaction },
+    );
+    if (Number(changed) === 0) return false;
+    await disabled?.(transaction);
+    return true;
+  });
 }
 
 /** A delivered attempt ends the failing streak. Writes only when there is a streak to end. */

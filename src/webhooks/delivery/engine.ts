@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Sequelize } from 'sequelize';
+import type { Sequelize, Transaction } from 'sequelize';
 import type { Got } from 'got';
 import type { Config } from '../../config.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import { subscribableEvents } from '../../events.js';
+import { chatEvents } from '../../events.js';
 import type { HookBus, HookPayload } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AddressGuard } from '../http/address-guard.js';
@@ -36,6 +36,8 @@ import { fanOutEvents } from '../outbox/event-fan-out.js';
 import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { Sender, systemClock, type Clock, type SendResult } from '../http/sender.js';
 import { startSweeper } from './sweeper.js';
+import { noAttemptMetrics, type AttemptMetrics } from './metrics.js';
+import { OperationalEvents } from '../outbox/operational-events.js';
 
 /** One attempt as the Test action and the API report it. */
 export interface AttemptResult {
@@ -77,6 +79,8 @@ export interface DeliveryEngineOptions {
   userAgent?: string;
   /** Pauses, rate-limit windows and the per-webhook cap shared with other instances (REDIS_URL). */
   shared?: SharedWebhookLimits | null;
+  /** Told of every recorded attempt (the /metrics counters). */
+  metrics?: AttemptMetrics;
 }
 
 /**
@@ -152,12 +156,15 @@ export class DeliveryEngine implements WebhookEngine {
   /** Finished attempts are recorded in batches: one transaction for all that finished meanwhile. */
   readonly #records: GroupCommit<AttemptCompletion, DeliveryUpdate | null>;
   readonly #stopGraceMs: number;
+  readonly #metrics: AttemptMetrics;
   /** A lease must outlive the longest attempt plus its recording, or another process could send it again. */
   readonly #leaseMs: number;
   readonly #instanceId = `${process.pid}-${randomBytes(4).toString('hex')}`;
   #leaseSeq = 0;
 
   readonly #outbox: Outbox;
+  /** webhook.disabled and delivery.failed, written in the transactions that disable and fail. */
+  readonly #operational: OperationalEvents;
 
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -204,12 +211,14 @@ export class DeliveryEngine implements WebhookEngine {
       committed: (rows, webhooks) => this.#sendSoon(rows, webhooks),
     });
     this.#stopGraceMs = options.stopGraceMs ?? options.config.WEBHOOK_TIMEOUT_MS;
+    this.#metrics = options.metrics ?? noAttemptMetrics;
     this.#leaseMs = Math.max(options.config.WEBHOOK_LEASE_MS, options.config.WEBHOOK_TIMEOUT_MS + 5000);
     // Every attempt in flight (up to WEBHOOK_CONCURRENCY) listens on the one shutdown signal while it runs.
     setMaxListeners(0, this.#abort.signal);
     this.#dbGate = new Semaphore(options.config.WEBHOOK_DB_CONCURRENCY);
     this.#heldCap = options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK * CLAIM_AHEAD_FACTOR;
-    this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items), (run) => this.#db(run, { first: true }), RECORD_BATCH);
+    this.#operational = new OperationalEvents({ sequelize: this.#sequelize, ...this.#renderOptions(), committed: () => this.wake() });
+    this.#records = new GroupCommit((items) => completeAttempts(this.#sequelize, items, this.#operational), (run) => this.#db(run, { first: true }), RECORD_BATCH);
     this.#limiter = new AttemptLimiter(options.config.WEBHOOK_CONCURRENCY, options.config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
     this.#shared = options.shared ?? null;
     this.#sender = new Sender({
@@ -223,7 +232,7 @@ export class DeliveryEngine implements WebhookEngine {
 
   /** Subscribes the outbox writer to the chat events of `hooks`. */
   attach(hooks: HookBus): void {
-    for (const event of subscribableEvents) {
+    for (const event of chatEvents) {
       this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#outbox.enqueue(payload, transaction)));
     }
   }
@@ -743,6 +752,7 @@ export class DeliveryEngine implements WebhookEngine {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
         return result;
       }
+      this.#metrics.attempt({ webhookId: webhook.id, event: row.event, cause: outcome.cause, durationMs: sent.durationMs });
       this.#logger.debug({ deliveryId: row.deliveryId, webhookId: webhook.id, attemptNumber, cause: outcome.cause, status: update.status }, 'webhook attempt');
       if (!row.isTest) await this.#updateHealth(webhook, outcome, update, now);
     } catch (err) {
@@ -812,7 +822,8 @@ export class DeliveryEngine implements WebhookEngine {
       (current
         ? healthVerdict(current, now, { afterFailures: this.#config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: this.#config.WEBHOOK_DISABLE_AFTER_DAYS })
         : null);
-    if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now)))) {
+    const disabled = (t: Transaction) => this.#operational.webhookDisabled({ webhookId: webhook.id, reason: reason!, at: now }, t);
+    if (reason && (await this.#db(() => disableWebhook(this.#sequelize, webhook.id, reason, now, disabled)))) {
       // Its rows claimed ahead go back to the table, where they wait for the webhook to be enabled.
       await this.#handBack([webhook.id], () => true);
       this.#logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HookPayload } from '../../hooks.js';
+import type { EventPayload } from '../../events.js';
 import type { NewDelivery } from '../db/delivery-rows.js';
 import type { WebhookRecord } from '../db/webhook-store.js';
 import { buildEnvelope } from './envelope.js';
@@ -10,7 +10,7 @@ import { renderBody } from './formats/index.js';
  * rendered now (so every retry sends the same bytes). Pure apart from the id generator.
  */
 export function planDeliveries(
-  payload: HookPayload,
+  payload: EventPayload,
   webhooks: readonly WebhookRecord[],
   options: { now: Date; publicUrl?: string; newId?: () => string },
 ): { rows: NewDelivery[]; webhooks: WebhookRecord[] } {

@@ -1,11 +1,13 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import got from 'got';
+import { Registry } from 'prom-client';
 import { connectDatabase } from '../../db/connect.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { createLogger } from '../../logger.js';
 import { createAddressGuard } from '../http/address-guard.js';
 import { DeliveryEngine } from '../delivery/engine.js';
+import { registerAttemptMetrics } from '../delivery/metrics.js';
 import { createDeliveryGot } from '../http/sender.js';
 import { sharedWebhookLimits } from '../delivery/shared-limits.js';
 import { connectRedis, type RedisLink } from '../../redis/link.js';
@@ -36,7 +38,10 @@ async function main(): Promise<void> {
   const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
   const http = createDeliveryGot(got, guard);
   const redis = init.redisNamespace && config.REDIS_URL ? connectInBackground(config.REDIS_URL, init.redisNamespace, logger) : null;
+  // Counted here, in the thread that makes the attempts; the chat's thread reads them at each scrape.
+  const metrics = new Registry();
   const engine = new DeliveryEngine({
+    metrics: registerAttemptMetrics(metrics),
     sequelize,
     config,
     logger,
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
     recover: (webhookId, since, until) => engine.recover(webhookId, since, until),
     sweepOnce: () => engine.sweepOnce(),
     idle: () => engine.idle(),
+    metrics: () => metrics.getMetricsAsJSON(),
     stop: async () => {
       await engine.stop();
       await redis?.close();

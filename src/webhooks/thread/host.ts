@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import { hasSessionReadCommitted } from '../../db/connect.js';
-import { subscribableEvents } from '../../events.js';
+import { chatEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AttemptResult, WebhookEngine } from '../delivery/engine.js';
@@ -72,7 +73,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   }
 
   attach(hooks: HookBus): void {
-    for (const event of subscribableEvents) {
+    for (const event of chatEvents) {
       this.#unsubscribe.push(hooks.onDurable(event, (payload, transaction) => this.#outbox.enqueue(payload, transaction)));
     }
   }
@@ -104,6 +105,12 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
 
   idle(): Promise<void> {
     return this.#call('idle', []) as Promise<void>;
+  }
+
+  /** The worker's attempt metrics (prom-client JSON); none while no worker runs. */
+  async metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    if (!this.#worker) return [];
+    return (await this.#call('metrics', [])) as MetricObjectWithValues<MetricValue<string>>[];
   }
 
   /** The worker's engine stops (in-flight attempts finish or are aborted after the grace period), then the thread ends. */

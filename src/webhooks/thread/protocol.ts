@@ -19,6 +19,8 @@ export interface WorkerCalls {
   recover: [webhookId: number, since: Date, until: Date];
   sweepOnce: [];
   idle: [];
+  /** The worker's attempt metrics as prom-client JSON, summed into the chat thread's scrape. */
+  metrics: [];
   stop: [];
 }
 

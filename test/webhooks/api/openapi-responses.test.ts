@@ -18,6 +18,7 @@ const OPERATIONS = [
   'GET /webhooks/{id}/deliveries/{deliveryId}',
   'POST /webhooks/{id}/deliveries/{deliveryId}/redeliver',
   'POST /webhooks/{id}/recover',
+  'GET /webhooks/{id}/stats',
   'GET /openapi.json',
 ];
 
@@ -83,6 +84,9 @@ describe.each(dialects)('real responses match the OpenAPI document on %s', (dial
     await call('POST', '/webhooks/{id}/deliveries/{deliveryId}/redeliver', { id, deliveryId: tested.delivery_id });
     await call('POST', '/webhooks/{id}/recover', { id }, { since: new Date(Date.now() - 3_600_000).toISOString() });
     await call('POST', '/webhooks/{id}/regenerate-secret', { id });
+    const stats = await call('GET', '/webhooks/{id}/stats', { id }, undefined, '?hours=2');
+    expect(stats.body.data.buckets).toHaveLength(2);
+    expect((await call('GET', '/webhooks/{id}/stats', { id }, undefined, '?hours=0')).status).toBe(422);
 
     // Failures are documented too.
     expect((await call('GET', '/webhooks/{id}', { id: 999999 })).status).toBe(404);

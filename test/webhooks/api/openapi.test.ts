@@ -17,6 +17,8 @@ const SPEC_ROUTES = [
   'POST /webhooks/{id}/recover',
   'GET /webhooks/events',
   'GET /openapi.json',
+  // SPEC §10: the data of the per-webhook chart.
+  'GET /webhooks/{id}/stats',
 ];
 
 /**

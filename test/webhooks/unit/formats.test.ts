@@ -22,6 +22,22 @@ const samples: { [E in EventName]: Envelope<E>['data'] } = {
   'message.sent': { ...message, is_from_admin: true, admin_name: 'Grace' },
   'conversation.closed': { ...conversation, status: 'closed', closed_at: '2025-03-01T12:30:00.000Z' },
   'webhook.test': { message: 'This is a test delivery from live chat.', webhook_id: 3, webhook_name: 'Ops channel' },
+  'webhook.disabled': {
+    webhook_id: 3,
+    webhook_name: 'Ops <channel>',
+    reason: 'The receiver answered 410 Gone: the endpoint was removed. Fix the URL, then enable the webhook.',
+    disabled_at: '2025-03-01T12:00:00.000Z',
+  },
+  'delivery.failed': {
+    webhook_id: 3,
+    webhook_name: 'Ops channel',
+    delivery_id: '6f1c7a52-3f4e-4a4b-9c55-0c8a3c1d2e3f',
+    event: 'message.received',
+    attempts: 4,
+    last_status_code: 503,
+    last_error: 'HTTP 503 Service Unavailable',
+    failed_at: '2025-03-01T12:42:00.000Z',
+  },
 };
 
 function envelope<E extends EventName>(event: E, data: Partial<Envelope<E>['data']> = {}): Envelope {

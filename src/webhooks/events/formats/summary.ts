@@ -29,6 +29,8 @@ const colors: Record<EventName, number> = {
   'message.sent': 0x8b5cf6,
   'conversation.closed': 0x6b7280,
   'webhook.test': 0xf59e0b,
+  'webhook.disabled': 0xef4444,
+  'delivery.failed': 0xdc2626,
 };
 
 const unknown = '—';
@@ -132,6 +134,37 @@ export function summarise(envelope: Envelope, options: { publicUrl?: string }): 
         headline: `Test from live chat: ${excerpt(message)}`,
         quote: message,
         fields: [{ label: 'Webhook', value: `${name} (#${text(d.webhook_id) ?? unknown})` }],
+      };
+    }
+    case 'webhook.disabled': {
+      const name = text(d.webhook_name) ?? 'A webhook';
+      const reason = text(d.reason) ?? 'no reason given';
+      return {
+        ...base,
+        title: `Webhook ${name} was disabled`,
+        headline: `Webhook ${name} (#${text(d.webhook_id) ?? unknown}) was disabled: ${excerpt(reason)}`,
+        quote: reason,
+        fields: [
+          { label: 'Webhook', value: `${name} (#${text(d.webhook_id) ?? unknown})` },
+          { label: 'Disabled', value: isoTime(d.disabled_at) ?? unknown },
+        ],
+      };
+    }
+    case 'delivery.failed': {
+      const name = text(d.webhook_name) ?? 'a webhook';
+      const status = text(d.last_status_code);
+      const error = text(d.last_error);
+      return {
+        ...base,
+        title: `A delivery to ${name} failed`,
+        headline: `${text(d.event) ?? 'An event'} could not be delivered to ${name} after ${text(d.attempts) ?? unknown} attempts${error ? `: ${excerpt(error)}` : ''}`,
+        quote: error,
+        fields: [
+          { label: 'Webhook', value: `${name} (#${text(d.webhook_id) ?? unknown})` },
+          { label: 'Event', value: text(d.event) ?? unknown },
+          { label: 'Delivery', value: text(d.delivery_id) ?? unknown },
+          { label: 'Last status', value: status ?? 'no response' },
+        ],
       };
     }
     default:
