@@ -10,9 +10,10 @@ import { addMessageClientId } from './0008-add-message-client-id.js';
 import { createAgents } from './0010-create-agents.js';
 import { createConversationTerms } from './0011-create-conversation-terms.js';
 import { indexAttemptsByWebhook } from './0012-index-attempts-by-webhook.js';
+import { orderDeliveriesByConversation } from './0013-order-deliveries-by-conversation.js';
 
 /** The chat server's own tables. */
 export const coreMigrations: readonly Migration[] = [createChatTables, createApiKeys, addMessageClientId, createAgents, createConversationTerms];
 
 /** The webhooks plugin's tables (plugin.json names them; the plugin exports them). */
-export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase, indexDeliveriesByWebhook, createWebhookEvents, addWebhookPreviousSecret, indexAttemptsByWebhook];
+export const webhookMigrations: readonly Migration[] = [createWebhookTables, addDeliveryRetryBase, indexDeliveriesByWebhook, createWebhookEvents, addWebhookPreviousSecret, indexAttemptsByWebhook, orderDeliveriesByConversation];

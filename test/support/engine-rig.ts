@@ -53,7 +53,8 @@ export interface Harness {
   createWebhook(input: { url: string; events?: string[]; secret?: string; format?: string; isActive?: boolean; name?: string }): Promise<number>;
   setActive(webhookId: number, active: boolean): Promise<void>;
   /** Announces message.received on the hook bus (in `transaction` when given). */
-  emitMessage(content?: string, transaction?: Transaction): Promise<void>;
+  /** A visitor's message in conversation 7, or in `conversationId` (order per conversation: SPEC §5). */
+  emitMessage(content?: string, transaction?: Transaction, conversationId?: number): Promise<void>;
   deliveries(webhookId?: number): Promise<DeliveryRowView[]>;
   attempts(deliveryRowId: number): Promise<AttemptRowView[]>;
   webhook(webhookId: number): Promise<Record<string, unknown>>;
@@ -86,9 +87,9 @@ export interface AttemptRowView {
   cause: string;
 }
 
-export function messageData(content: string): MessageData {
+export function messageData(content: string, conversationId = 7): MessageData {
   return {
-    conversation_id: 7,
+    conversation_id: conversationId,
     visitor_name: 'Ada',
     visitor_email: 'ada@example.com',
     visitor_phone: null,
@@ -186,8 +187,8 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
     setActive: async (webhookId, active) => {
       await sequelize.query('UPDATE webhooks SET is_active = ?, disabled_reason = NULL WHERE id = ?', { replacements: [active, webhookId] });
     },
-    emitMessage: (content = 'Hello, is anyone there?', transaction) =>
-      main.hooks.emit('message.received', messageData(content), { occurredAt: clock.now(), ...(transaction ? { transaction } : {}) }),
+    emitMessage: (content = 'Hello, is anyone there?', transaction, conversationId) =>
+      main.hooks.emit('message.received', messageData(content, conversationId), { occurredAt: clock.now(), ...(transaction ? { transaction } : {}) }),
     deliveries: async (webhookId) => {
       const rows = await sequelize.query<Record<string, unknown>>(
         `SELECT * FROM webhook_deliveries ${webhookId === undefined ? '' : 'WHERE webhook_id = :webhookId'} ORDER BY id`,

@@ -1,6 +1,7 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { writeTransaction } from '../../db/write-queue.js';
 import { engineTransaction, isMysql, type ClaimedDelivery } from './delivery-rows.js';
+import { blockedUntil } from './order.js';
 import { parseBool, parseDate, parseIntOr, sqlDate } from './values.js';
 
 export interface ClaimOptions {
@@ -99,7 +100,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
   where.push('(SELECT w.is_active FROM webhooks w WHERE w.id = d.webhook_id) = :yes');
   return writeTransaction(sequelize, async (transaction) => {
     const rows = await sequelize.query<Record<string, unknown>>(
-      `SELECT d.id, d.webhook_id
+      `SELECT d.id, d.webhook_id, d.conversation_id
          FROM webhook_deliveries d
         WHERE ${where.join(' AND ')}
         ORDER BY d.next_attempt_at
@@ -116,8 +117,12 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
         },
       },
     );
-    const candidates = rows.map((r) => ({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0) }));
+    const all = rows.map((r) => ({ id: parseIntOr(r.id, 0), webhookId: parseIntOr(r.webhook_id, 0), ordered: r.conversation_id != null }));
+    // Order per conversation: a row behind a pending one of its conversation is not a candidate.
+    const blocked = await blockedUntil(sequelize, all.filter((r) => r.ordered).map((r) => r.id), transaction);
+    const candidates = all.filter((r) => !blocked.has(r.id));
     const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
+    if (blocked.size > 0) await postponeBlocked(sequelize, blocked, options, transaction);
     const { taken, ahead, refused, capacityExhausted } = chosen;
     if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length };
     const until = sqlDate(sequelize, options.leaseUntil);
@@ -147,3 +152,28 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
   }, engineTransaction);
 }
 
+
+/** How long a row behind a head that is due now waits before it is looked at again (the head's end releases it sooner). */
+const RECHECK_MS = 1000;
+
+/**
+ * Moves rows found behind their conversation's head past the head's next due time (at least a
+ * moment from now), so later claims do not scan them again and again; the head's end makes the
+ * next one due at once (order.ts releaseNext). Within the claim's transaction: the rows are locked.
+ */
+async function postponeBlocked(sequelize: Sequelize, blocked: ReadonlyMap<number, unknown>, options: ClaimOptions, transaction: Transaction): Promise<void> {
+  const floor = options.now.getTime() + RECHECK_MS;
+  const byTime = new Map<number, number[]>();
+  for (const [id, headDue] of blocked) {
+    // A head taken by this claim is due again when its lease ends; parseDate answers null for what it cannot read.
+    const at = Math.max(parseDate(headDue)?.getTime() ?? floor, floor);
+    byTime.set(at, [...(byTime.get(at) ?? []), id]);
+  }
+  for (const [at, ids] of byTime) {
+    await sequelize.query('UPDATE webhook_deliveries SET next_attempt_at = :at WHERE id IN (:ids)', {
+      type: QueryTypes.BULKUPDATE,
+      transaction,
+      replacements: { at: sqlDate(sequelize, new Date(at)), ids },
+    });
+  }
+}

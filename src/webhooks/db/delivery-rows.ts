@@ -20,6 +20,8 @@ export interface NewDelivery {
   /** The exact bytes every attempt sends. */
   body: string;
   isTest: boolean;
+  /** The conversation whose order the row keeps (see order.ts); absent outside that order. */
+  conversationId?: number | null;
   createdAt: Date;
   /** When the first attempt is due (normally createdAt). */
   nextAttemptAt: Date;
@@ -50,6 +52,8 @@ export interface DeliveryUpdate {
   lastStatusCode: number | null;
   lastError: string | null;
   deliveredAt: Date | null;
+  /** Set by the record when this attempt ended its conversation's head and the next row became due. */
+  releasedNext?: boolean;
 }
 
 /** The delivery as it stands when the attempt is recorded (a redeliver may have moved retry_base meanwhile). */

@@ -22,17 +22,25 @@ export async function insertEvent(sequelize: Sequelize, payload: HookPayload, tr
   return Array.isArray(result) ? Number(result[0]) : Number.NaN;
 }
 
-/** Locks and reads these events (or else the oldest left behind), oldest first; on MySQL another process skips them. */
+/**
+ * Locks and reads the oldest events, up to these ids when given (the ones just committed, with any
+ * older one still in the table), oldest first. On MySQL a fan-out waits for another process's
+ * fan-out of older events to commit (FOR UPDATE, not SKIP LOCKED), then skips the events it
+ * deleted: events are fanned out in the order they were written, so a conversation's deliveries are
+ * inserted in its order (SPEC §5) even when its messages arrive through different instances.
+ */
 export async function takeEvents(
   sequelize: Sequelize,
-  options: { ids?: readonly number[]; limit: number },
+  options: { ids?: readonly number[]; limit: number; after?: number },
   transaction: Transaction,
 ): Promise<{ id: number; payload: HookPayload }[]> {
   const mysql = sequelize.getDialect() !== 'sqlite';
+  const upTo = options.ids?.length ? Math.max(...options.ids) : null;
+  const where = [...(upTo !== null ? ['id <= :upTo'] : []), ...(options.after !== undefined ? ['id > :after'] : [])];
   const events = await sequelize.query<Record<string, unknown>>(
     `SELECT id, event, data, occurred_at FROM webhook_events
-      ${options.ids ? 'WHERE id IN (:ids)' : ''} ORDER BY id LIMIT :limit${mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-    { type: QueryTypes.SELECT, transaction, replacements: { ids: options.ids ?? [], limit: options.limit } },
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT :limit${mysql ? ' FOR UPDATE' : ''}`,
+    { type: QueryTypes.SELECT, transaction, replacements: { upTo, after: options.after ?? 0, limit: options.limit } },
   );
   return events.map((e) => ({
     id: parseIntOr(e.id, 0),

@@ -46,7 +46,7 @@ async function insertChunk(sequelize: Sequelize, rows: readonly NewDelivery[], t
   for (const r of rows) {
     const created = sqlDate(sequelize, r.createdAt);
     const values = [
-      r.deliveryId, r.webhookId, r.event, r.body, r.isTest ? 1 : 0, 'pending', 0, 0,
+      r.deliveryId, r.webhookId, r.event, r.body, r.isTest ? 1 : 0, r.conversationId ?? null, 'pending', 0, 0,
       sqlDate(sequelize, r.lease ? r.lease.until : r.nextAttemptAt),
       r.lease?.owner ?? null,
       r.lease ? sqlDate(sequelize, r.lease.until) : null,
@@ -60,7 +60,7 @@ async function insertChunk(sequelize: Sequelize, rows: readonly NewDelivery[], t
   const insert = () =>
     sequelize.query(
       `INSERT INTO webhook_deliveries
-         (delivery_id, webhook_id, event, body, is_test, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
+         (delivery_id, webhook_id, event, body, is_test, conversation_id, status, attempt_number, retry_base, next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at)
        VALUES ${tuples.join(', ')}`,
       { type: QueryTypes.INSERT, bind, ...(transaction ? { transaction } : {}) },
     );
@@ -102,22 +102,21 @@ export function insertIdsAreConsecutive(sequelize: Sequelize, transaction?: Tran
 
 /**
  * The rows of one insertDeliveries() call as the engine sends them: with their row ids when they
- * were inserted leased and the ids are known (see insertIdsAreConsecutive), else only their
+ * were inserted leased (each row's own `lease`) and the ids are known (see insertIdsAreConsecutive), else only their
  * delivery ids (a claim must take them).
  */
 export function committedRows(
   rows: readonly NewDelivery[],
   ids: readonly number[] | null,
-  lease: { owner: string } | null | undefined,
 ): { deliveryId: string; webhookId: number; claimed?: ClaimedDelivery }[] {
   return rows.map((r, i) => ({
     deliveryId: r.deliveryId,
     webhookId: r.webhookId,
-    ...(lease && ids && ids[i] !== undefined
+    ...(r.lease && ids && ids[i] !== undefined
       ? {
           claimed: {
             id: ids[i]!, deliveryId: r.deliveryId, webhookId: r.webhookId, event: r.event, body: r.body,
-            isTest: r.isTest, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: lease.owner,
+            isTest: r.isTest, attemptNumber: 0, retryBase: 0, createdAt: r.createdAt, leaseOwner: r.lease.owner,
           },
         }
       : {}),

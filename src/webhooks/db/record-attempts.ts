@@ -2,6 +2,7 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { writeTransaction } from '../../db/write-queue.js';
 import { insertAttempts, type AttemptRecord } from './attempts.js';
 import { isMysql, type DeliveryState, type DeliveryUpdate } from './delivery-rows.js';
+import { releaseNext } from './order.js';
 import { clip, parseBool, parseIntOr, sqlDate } from './values.js';
 import type { FailedDelivery } from '../outbox/operational-events.js';
 
@@ -42,12 +43,12 @@ export async function completeAttempts(
   // sent attempt unrecorded, to be sent again when its lease ends.
   return writeTransaction(sequelize, async (transaction) => {
     const found = await sequelize.query<Record<string, unknown>>(
-      `SELECT id, delivery_id, webhook_id, event, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
+      `SELECT id, delivery_id, webhook_id, conversation_id, event, lease_owner, attempt_number, retry_base, is_test FROM webhook_deliveries
         WHERE id IN (:ids) ORDER BY id${mysql ? ' FOR UPDATE' : ''}`,
       { type: QueryTypes.SELECT, transaction, replacements: { ids: [...new Set(inputs.map((i) => i.rowId))] } },
     );
     const rows = new Map(found.map((r) => [parseIntOr(r.id, 0), r]));
-    const written: { input: AttemptCompletion; update: DeliveryUpdate; webhookId: number; isTest: boolean }[] = [];
+    const written: { input: AttemptCompletion; update: DeliveryUpdate; webhookId: number; isTest: boolean; conversationId: number | null }[] = [];
     const failedForGood: FailedDelivery[] = [];
     const results = inputs.map((input) => {
       const row = rows.get(input.rowId);
@@ -70,7 +71,7 @@ export async function completeAttempts(
       }
       // At most one attempt can hold a row's lease; a second with the same owner would be a bug.
       rows.delete(input.rowId);
-      written.push({ input, update, webhookId: parseIntOr(row.webhook_id, 0), isTest: parseBool(row.is_test) });
+      written.push({ input, update, webhookId: parseIntOr(row.webhook_id, 0), isTest: parseBool(row.is_test), conversationId: row.conversation_id == null ? null : parseIntOr(row.conversation_id, 0) });
       return update;
     });
     if (written.length === 0) return results;
@@ -100,6 +101,15 @@ export async function completeAttempts(
     );
     await insertAttempts(sequelize, written.map((w) => ({ deliveryRowId: w.input.rowId, webhookId: w.webhookId, isTest: w.isTest, attempt: w.input.attempt })), transaction);
     if (failed && failedForGood.length > 0) await failed.deliveriesFailed(failedForGood, transaction);
+    // A head that ended (delivered, or failed for good) lets the next row of its conversation go now.
+    const ended = written.filter((w) => w.update.status !== 'pending' && w.conversationId !== null);
+    if (ended.length > 0) {
+      const now = ended.reduce((latest, w) => (w.input.now > latest ? w.input.now : latest), ended[0]!.input.now);
+      const groups = ended.map((w) => ({ webhookId: w.webhookId, conversationId: w.conversationId! }));
+      if ((await releaseNext(sequelize, groups, now, transaction)) > 0) {
+        return results.map((update) => (update && ended.some((w) => w.update === update) ? { ...update, releasedNext: true } : update));
+      }
+    }
     return results;
   }, { retryDeadlocks: true });
 }

@@ -752,6 +752,8 @@ export class DeliveryEngine implements WebhookEngine {
         this.#logger.warn({ deliveryId: row.deliveryId }, 'webhook attempt not recorded: the lease was lost (the row was claimed again or deleted)');
         return result;
       }
+      // The next row of this conversation is due now (order per conversation): claim it.
+      if (update.releasedNext) this.wake();
       this.#metrics.attempt({ webhookId: webhook.id, event: row.event, cause: outcome.cause, durationMs: sent.durationMs });
       this.#logger.debug({ deliveryId: row.deliveryId, webhookId: webhook.id, attemptNumber, cause: outcome.cause, status: update.status }, 'webhook attempt');
       if (!row.isTest) await this.#updateHealth(webhook, outcome, update, now);

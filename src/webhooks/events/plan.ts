@@ -27,10 +27,17 @@ export function planDeliveries(
       event: payload.event,
       body: renderBody(webhook.format, envelope, options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       isTest: false,
+      conversationId: conversationOf(payload),
       createdAt: payload.occurredAt,
       nextAttemptAt: options.now,
     });
     targets.push(webhook);
   }
   return { rows, webhooks: targets };
+}
+
+/** The conversation whose order the event's deliveries keep (SPEC §5); null for events about no conversation. */
+function conversationOf(payload: EventPayload): number | null {
+  const id = (payload.data as { conversation_id?: unknown }).conversation_id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
 }

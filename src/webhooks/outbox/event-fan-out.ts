@@ -23,6 +23,15 @@ export async function fanOutEvents(sequelize: Sequelize, options: EventFanOutOpt
   if (options.ids?.length === 0) return { events: 0, rows: [], webhooks: [] };
   return writeTransaction(sequelize, async (transaction) => {
     const events = await takeEvents(sequelize, { ...(options.ids ? { ids: options.ids } : {}), limit: options.limit }, transaction);
+    // Older events left in the table come first; these ids are taken too, in the same transaction.
+    const wanted = new Set(options.ids ?? []);
+    for (const e of events) wanted.delete(e.id);
+    while (wanted.size > 0 && events.length > 0) {
+      const more = await takeEvents(sequelize, { ids: [...wanted], limit: options.limit, after: events[events.length - 1]!.id }, transaction);
+      if (more.length === 0) break;
+      for (const e of more) wanted.delete(e.id);
+      events.push(...more);
+    }
     if (events.length === 0) return { events: 0, rows: [], webhooks: [] };
     const webhooks = await listActiveWebhooks(sequelize, transaction);
     const written = await fanOut(sequelize, events.map((e) => e.payload), webhooks, {

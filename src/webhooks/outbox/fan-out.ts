@@ -2,6 +2,7 @@ import type { Sequelize, Transaction } from 'sequelize';
 import type { HookPayload } from '../../hooks.js';
 import type { ClaimedDelivery, NewDelivery } from '../db/delivery-rows.js';
 import { committedRows, insertDeliveries } from '../db/insert-deliveries.js';
+import { busyGroups, groupKey, type OrderGroup } from '../db/order.js';
 import type { WebhookRecord } from '../db/webhook-store.js';
 import { planDeliveries } from '../events/plan.js';
 
@@ -50,13 +51,32 @@ export async function fanOut(sequelize: Sequelize, payloads: readonly HookPayloa
   const planned = planEvents(payloads, webhooks, options);
   if (planned.length === 0) return { rows: [], webhooks: [] };
   const lease = typeof options.lease === 'function' ? await options.lease() : options.lease;
-  const leased = lease ? planned.map((r) => ({ ...r, lease })) : planned;
   const { transaction, gate } = options;
-  const ids = transaction
-    ? await insertDeliveries(sequelize, leased, transaction)
-    : gate
-      ? await gate(() => insertDeliveries(sequelize, leased))
-      : await insertDeliveries(sequelize, leased);
+  const write = async () => {
+    const leased = lease ? leaseHeads(planned, lease, await busyGroups(sequelize, orderGroups(planned), transaction)) : planned;
+    return { leased, ids: await insertDeliveries(sequelize, leased, transaction) };
+  };
+  const { leased, ids } = transaction || !gate ? await write() : await gate(write);
   const used = new Set(planned.map((r) => r.webhookId));
-  return { rows: committedRows(planned, ids, lease), webhooks: webhooks.filter((w) => used.has(w.id)) };
+  return { rows: committedRows(leased, ids), webhooks: webhooks.filter((w) => used.has(w.id)) };
+}
+
+function orderGroups(rows: readonly NewDelivery[]): OrderGroup[] {
+  return rows.flatMap((r) => (r.conversationId == null ? [] : [{ webhookId: r.webhookId, conversationId: r.conversationId }]));
+}
+
+/**
+ * Leases the rows that may be sent at once: every row outside the order, and a conversation's
+ * first row for a webhook when nothing of that conversation is pending there (`busy`). The others
+ * are inserted unleased: the claim that follows the commit finds them behind their head and leaves them.
+ */
+export function leaseHeads(rows: readonly NewDelivery[], lease: Lease, busy: ReadonlySet<string>): NewDelivery[] {
+  const taken = new Set(busy);
+  return rows.map((r) => {
+    if (r.conversationId == null) return { ...r, lease };
+    const key = groupKey({ webhookId: r.webhookId, conversationId: r.conversationId });
+    if (taken.has(key)) return r;
+    taken.add(key);
+    return { ...r, lease };
+  });
 }

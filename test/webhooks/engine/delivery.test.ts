@@ -150,7 +150,8 @@ describe.each(dialects)('webhook delivery on %s', (dialect) => {
       await h.createWebhook({ url: other.url });
       await h.emitMessage('one');
       await h.engine.idle();
-      await h.emitMessage('two');
+      // Another conversation: what holds it is the pause, not the order behind 'one'.
+      await h.emitMessage('two', undefined, 8);
       await h.engine.idle();
       expect(receiver.requests).toHaveLength(1);
       expect(other.requests).toHaveLength(2);
@@ -286,12 +287,13 @@ describe.each(dialects)('webhook delivery on %s', (dialect) => {
     receiver.respond(() => ({ status: 500 }));
     const id = await h.createWebhook({ url: receiver.url });
     const t0 = h.clock.now();
-    await h.emitMessage('a');
+    // Three conversations: each delivery fails on its own schedule, none waits behind another.
+    await h.emitMessage('a', undefined, 1);
     h.clock.advance(1000);
-    await h.emitMessage('b');
+    await h.emitMessage('b', undefined, 2);
     h.clock.advance(1000);
     const t2 = h.clock.now();
-    await h.emitMessage('c');
+    await h.emitMessage('c', undefined, 3);
     await h.engine.idle();
     for (let i = 0; i < 3; i++) await retryNow(h, 1000);
     expect((await h.deliveries(id)).map((d) => d.status)).toEqual(['failed', 'failed', 'failed']);

@@ -51,7 +51,8 @@ describe.each(dialects)('webhook sender limits on %s', (dialect) => {
     receiver.respond(() => ({ hang: true }));
     const hanging = await h.createWebhook({ url: receiver.url });
     const healthy = await h.createWebhook({ url: other.url });
-    for (let i = 0; i < 5; i++) await h.emitMessage(`m${i}`);
+    // Five conversations, so that the slots (not the order within one conversation) are what limits the hanging webhook.
+    for (let i = 0; i < 5; i++) await h.emitMessage(`m${i}`, undefined, 100 + i);
     await other.waitFor(5, 2000);
     // While the healthy receiver got all five, the hanging one held exactly its two slots.
     expect(receiver.requests).toHaveLength(2);
