@@ -9,6 +9,15 @@ import { startReceiver, type Receiver } from './receiver.js';
  * conversation came while an earlier event of it was still unaccepted.
  */
 
+/** Server settings for ordering runs. */
+export const orderingEnv = {
+  // Retries come quickly and the sweeper runs every second: the test waits for rows, not minutes.
+  WEBHOOK_RETRY_DELAYS: '0.2,0.2,0.2,0.2',
+  WEBHOOK_SWEEP_CRON: '* * * * * *',
+  WIDGET_CONVERSATIONS_PER_HOUR: '10000',
+  WIDGET_MESSAGES_PER_MINUTE: '10000',
+};
+
 /** One event as the receiver identifies it: `message.received:v3-2`, `conversation.started:` ... */
 export type EventKey = string;
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { connectAgent } from '../../chat/clients.js';
-import { chat, orderReport, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
+import { chat, orderingEnv, orderReport, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
 import type { TestDialect } from '../../support/databases.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../../support/server.js';
 import { apiClient } from '../api/helpers.js';
@@ -14,13 +14,6 @@ const CONVERSATIONS = 20;
 const MESSAGES = 3;
 const EVENTS_PER_CONVERSATION = 2 + 2 * MESSAGES;
 
-export const orderingEnv = {
-  // Retries come quickly and the sweeper runs every second: the test waits for rows, not minutes.
-  WEBHOOK_RETRY_DELAYS: '0.2,0.2,0.2,0.2',
-  WEBHOOK_SWEEP_CRON: '* * * * * *',
-  WIDGET_CONVERSATIONS_PER_HOUR: '10000',
-  WIDGET_MESSAGES_PER_MINUTE: '10000',
-};
 
 const modes: [TestDialect, 'inline' | 'thread'][] = [
   ['sqlite', 'inline'],
