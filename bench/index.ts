@@ -15,6 +15,7 @@ import { backlog } from './scenarios/backlog.js';
 import { chatOverhead } from './scenarios/chat-overhead.js';
 import { latency } from './scenarios/latency.js';
 import { memory } from './scenarios/memory.js';
+import { ordering } from './scenarios/ordering.js';
 import { sweeperScaling } from './scenarios/sweeper-scaling.js';
 import { throughput } from './scenarios/throughput.js';
 
@@ -95,6 +96,12 @@ const scenarios: Scenario[] = [
     title: '6. Memory',
     rows: [{ id: '6', name: 'Memory per widget socket', target: '≤ 15 KB' }],
     run: memory,
+  },
+  {
+    id: '7',
+    title: "7. Order's cost",
+    rows: [{ id: '7', name: "Order's cost: 1 conversation vs 100", target: 'shown, no target' }],
+    run: ordering,
   },
 ];
 

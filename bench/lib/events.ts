@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageData } from '../../src/events.js';
 
-/** A message.received payload shaped like the chat's (SPEC §5), with a chosen message_id. */
-export function sampleMessage(messageId: number): MessageData {
+/** A message.received payload shaped like the chat's (SPEC §5), with a chosen message_id, in one of `conversations` conversations. */
+export function sampleMessage(messageId: number, conversations = 1000): MessageData {
   const now = new Date().toISOString();
   return {
     message_id: messageId,
     content: `Hello, I have a question about my order #${messageId}. Could someone help me with the delivery date?`,
     is_from_admin: false,
     admin_name: null,
-    conversation_id: 1 + (messageId % 1000),
+    conversation_id: 1 + (messageId % conversations),
     visitor_name: 'Ada Lovelace',
     visitor_email: 'ada@example.com',
     visitor_phone: null,

@@ -66,7 +66,8 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
   };
 }
 
-async function measureDurable({ settings, receiver }: BenchContext) {
+/** Events from PRODUCERS writers, each fanned out to the bench's webhooks, until drained; `conversations` they are spread over. */
+export async function measureDurable({ settings, receiver }: Pick<BenchContext, 'settings' | 'receiver'>, conversations = 1000) {
   const bench = await startBenchServer();
   try {
     const { sequelize, hooks } = bench.server;
@@ -77,7 +78,7 @@ async function measureDurable({ settings, receiver }: BenchContext) {
     let nextId = 1;
     const emit = () =>
       sequelize.transaction(async (transaction) => {
-        await hooks.emit('message.received', sampleMessage(nextId++), { transaction });
+        await hooks.emit('message.received', sampleMessage(nextId++, conversations), { transaction });
       });
 
     // Warm up the engine, the pool and the JIT, then start from an empty receiver.

@@ -17,7 +17,8 @@ export interface TwoInstanceOptions {
 /**
  * Two instances on one MariaDB and Redis, both sweeping every second. The receiver fails every
  * first attempt, so each delivery has exactly one retry due; it holds retries in flight before
- * answering 200. Instance A is SIGKILLed while it has retries in flight.
+ * answering 200. Instance A is SIGKILLed while it has retries in flight. 32 visitors write a message
+ * every half second: a conversation's deliveries go in its order, one at a time.
  *
  * Per delivery the receiver must answer exactly two attempts: the first (500) and the retry
  * (200). An attempt the kill cut off (the receiver saw the connection close before answering)
@@ -34,7 +35,7 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
   try {
     const env = {
       REDIS_URL: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      WEBHOOK_RETRY_DELAYS: '2,2,2,2,2,2',
+      WEBHOOK_RETRY_DELAYS: '1,1,1,1,1,1',
       WEBHOOK_TIMEOUT_MS: '4000',
       WEBHOOK_LEASE_MS: '6000',
       // One receiver: let each instance hold many of its retries in flight at once.
@@ -49,8 +50,11 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
 
     // Visitors on both instances, in separate loads so A's can be stopped before A dies.
     const prefix = `pair-${Date.now()}`;
-    const loadA = new VisitorLoad({ urls: [a.url], visitors: Math.ceil((options.visitors ?? 8) / 2), prefix: `${prefix}-a`, pauseMs: 50 });
-    const loadB = new VisitorLoad({ urls: [b.url], visitors: Math.floor((options.visitors ?? 8) / 2), prefix: `${prefix}-b`, pauseMs: 50 });
+    // Many conversations of a few messages each: a conversation's deliveries go one after the other
+    // (order per conversation, SPEC §5), each a failed first attempt and a retry a second later.
+    const visitors = options.visitors ?? 32;
+    const loadA = new VisitorLoad({ urls: [a.url], visitors: Math.ceil(visitors / 2), prefix: `${prefix}-a`, pauseMs: 500 });
+    const loadB = new VisitorLoad({ urls: [b.url], visitors: Math.floor(visitors / 2), prefix: `${prefix}-b`, pauseMs: 500 });
     loadA.start();
     loadB.start();
     await sleep(options.loadMs ?? 5000);
@@ -73,7 +77,7 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
       if (tally(combined, ledger).lost > 0) return false;
       const [row] = await sql<{ n: number }>(stack.db.url, `SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status <> 'delivered'`);
       return Number(row?.n) === 0;
-    }, 60_000, 500);
+    }, 120_000, 500);
     const { lostContents, ...counts } = tally(combined, ledger);
     if (!settled) problems.push(`not settled: ${counts.lost} acknowledged messages undelivered (e.g. ${lostContents.slice(0, 3).join(', ')}) or deliveries not all delivered`);
 
