@@ -60,8 +60,9 @@ describe.each(modes)('GET /metrics on %s', (_name, dialect, env) => {
     try {
       const started = await ok(widget, 'conversation:start', { name: 'Ada' });
       await ok(widget, 'message:send', { content: 'hello' });
-      await ok(widget, 'message:send', { content: 'please fail' });
       await ok(agent, 'message:send', { conversation_id: started.conversation_id, content: 'hi Ada', admin_name: 'Grace' });
+      // Last: a failed delivery holds the later events of its conversation until it ends (SPEC §5 "Order").
+      await ok(widget, 'message:send', { content: 'please fail' });
       await receiver.waitFor(3, 15_000);
 
       const families = await scrapeUntil(t.url, (f) => {
