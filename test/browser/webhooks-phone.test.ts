@@ -188,13 +188,14 @@ describe.each(dialects)('webhooks pages on a phone, on %s', (dialect) => {
     expect(await phone.locator('#delivery-table tbody tr').count()).toBe(25);
     await fitsPhone(phone, ['.page-head a:has-text("Edit webhook")', '#status-filter', '#page-info', '#delivery-table tbody tr a', '#next-page']);
     await axe(phone, 'delivery-logs');
-    await shot(phone, 'delivery-logs');
 
     await phone.locator('#next-page').click();
     await phone.waitForURL(`${t.url}/admin/webhooks/${webhookId}/deliveries?page=2`);
     await phone.locator('#prev-page').waitFor();
     await fitsPhone(phone, ['#prev-page', '#delivery-table tbody tr a']);
     await axe(phone, 'delivery-logs (page 2)');
+    // Page 2 holds the chat's deliveries and the pager back: a shorter, more telling picture.
+    await shot(phone, 'delivery-logs');
 
     await phone.getByLabel('Status').selectOption('failed');
     await phone.getByText('No failed deliveries.').waitFor();
