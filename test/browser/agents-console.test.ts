@@ -3,29 +3,23 @@
 // context of their own (one on a phone), both answer the same visitor, and the webhook receiver
 // gets each one's name. An agent cannot open the Webhooks pages or API; the tab title counts
 // unread conversations, and the badges survive a reload. Every host page is checked at 375 px
-// (no horizontal scroll, actions on screen) and with axe-core. UPDATE_SCREENSHOTS=1 refreshes
-// docs/screenshots/phone-*.png.
+// (no horizontal scroll, actions on screen) and with axe-core. Runs on SQLite and MariaDB;
+// UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/phone-*.png (SQLite run).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { projectRoot } from '../../src/server.js';
 import { launchBrowser } from '../support/browser.js';
+import { dialects } from '../support/databases.js';
+import { expectNoSeriousAxe, fitsPhone, PHONE } from '../support/phone.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { connectWidget, next, ok } from '../chat/clients.js';
 
 const screenshots = join(projectRoot, 'docs/screenshots');
-const axePath = join(projectRoot, 'node_modules/axe-core/axe.min.js');
-const PHONE = { width: 375, height: 667 };
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: { target: string[] }[];
-}
-
-describe('a team of agents in Chromium', () => {
+describe.each(dialects)('a team of agents in Chromium, on %s', (dialect) => {
   let t: TestServer;
   let receiver: Receiver;
   let browser: Browser;
@@ -57,32 +51,13 @@ describe('a team of agents in Chromium', () => {
     await page.locator('#connection[data-state="live"]').waitFor();
   }
 
-  /** No horizontal scroll at 375 px, and each given control fully on screen. */
-  async function fitsPhone(page: Page, controls: string[] = []): Promise<void> {
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(width).toBeLessThanOrEqual(PHONE.width);
-    for (const selector of controls) {
-      const box = await page.locator(selector).first().boundingBox();
-      expect(box).not.toBeNull();
-      expect(box!.x).toBeGreaterThanOrEqual(0);
-      expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
-    }
-  }
-
-  /** Runs axe-core on the page; fails on any serious or critical finding. */
+  /** axe-core on the page: fails on any serious or critical finding, keeps every finding for the report. */
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: axePath });
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-    });
-    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    axeResults[name] = violations.map((v) => `${v.impact}:${v.id}`);
-    expect(serious.map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    axeResults[name] = await expectNoSeriousAxe(page);
   }
 
   async function shot(page: Page, name: string): Promise<void> {
-    if (!process.env.UPDATE_SCREENSHOTS) return;
+    if (!process.env.UPDATE_SCREENSHOTS || dialect !== 'sqlite') return;
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(screenshots, `phone-${name}.png`), fullPage: true });
   }
@@ -95,7 +70,7 @@ describe('a team of agents in Chromium', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 200 }));
-    t = await startTestServer('sqlite');
+    t = await startTestServer(dialect);
     const hook = await fetch(`${t.url}/api/v1/webhooks`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json' },
@@ -112,7 +87,7 @@ describe('a team of agents in Chromium', () => {
     await browser?.close();
     await t?.stop();
     await receiver?.close();
-    console.log(`axe-core findings per page (impact:rule): ${JSON.stringify(axeResults)}`);
+    console.log(`axe-core findings per page on ${dialect} (impact:rule): ${JSON.stringify(axeResults)}`);
   });
 
   it('shows the sign-in page on a phone: both ways in, nothing off-screen, no serious axe finding', async () => {

@@ -35,11 +35,11 @@ function row(d: DeliveryView): HTMLTableRowElement {
     'tr',
     { 'data-delivery-id': d.delivery_id },
     h('td', {}, badge(d.status), next),
-    h('td', {}, h('a', { href, class: 'strong' }, d.event), d.is_test ? h('span', { class: 'tag' }, 'test') : null),
-    h('td', { class: 'num' }, String(d.attempt_number)),
-    h('td', {}, d.attempt_number === 0 ? h('span', { class: 'muted' }, 'not tried yet') : outcome(d.last_status_code, null, d.last_error)),
-    h('td', {}, timeEl(d.created_at)),
-    h('td', {}, h('a', { href, class: 'mono small' }, d.delivery_id)),
+    h('td', { class: 'event' }, h('a', { href, class: 'strong' }, d.event), d.is_test ? h('span', { class: 'tag' }, 'test') : null),
+    h('td', { class: 'num', 'data-label': 'Attempts' }, String(d.attempt_number)),
+    h('td', { 'data-label': 'Last response' }, d.attempt_number === 0 ? h('span', { class: 'muted' }, 'not tried yet') : outcome(d.last_status_code, null, d.last_error)),
+    h('td', { 'data-label': 'Created' }, timeEl(d.created_at)),
+    h('td', { class: 'delivery-id', 'data-label': 'Delivery ID' }, h('a', { href, class: 'mono small' }, d.delivery_id)),
   );
 }
 

@@ -57,7 +57,7 @@ function attemptCard(a: AttemptView): HTMLElement {
         'section',
         {},
         h('h4', {}, 'Response', a.response_status !== null ? ` · HTTP ${a.response_status}` : ''),
-        a.response_body ? h('pre', { class: 'code response' }, a.response_body) : h('p', { class: 'muted' }, a.response_status === null ? 'No response.' : 'Empty body.'),
+        a.response_body ? h('pre', { class: 'code response', tabindex: 0 }, a.response_body) : h('p', { class: 'muted' }, a.response_status === null ? 'No response.' : 'Empty body.'),
       ),
     ),
   );
@@ -81,7 +81,7 @@ function render(d: DeliveryDetailView): void {
         ['Last error', d.last_error ?? '—'],
       ]),
     ),
-    h('section', { class: 'card' }, h('h2', {}, 'Body'), h('pre', { class: 'code', id: 'delivery-body' }, pretty(d.body))),
+    h('section', { class: 'card' }, h('h2', {}, 'Body'), h('pre', { class: 'code', id: 'delivery-body', tabindex: 0 }, pretty(d.body))),
     h('h2', { class: 'section-title' }, `Attempts (${d.attempts.length})`),
     d.attempts.length ? d.attempts.map(attemptCard) : h('p', { class: 'card empty' }, 'Not attempted yet.'),
   );

@@ -71,9 +71,9 @@ function row(w: Webhook): HTMLTableRowElement[] {
       w.format !== 'json' ? h('span', { class: 'tag' }, w.format) : null,
       h('code', { class: 'url', title: w.url }, w.url),
     ),
-    h('td', {}, h('div', { class: 'chips' }, w.events.map((e) => h('span', { class: 'chip' }, e)))),
-    h('td', {}, h('label', { class: 'switch-label' }, toggle)),
-    h('td', {}, lastDelivery(w)),
+    h('td', { class: 'events', 'data-label': 'Events' }, h('div', { class: 'chips' }, w.events.map((e) => h('span', { class: 'chip' }, e)))),
+    h('td', { 'data-label': 'Enabled' }, h('label', { class: 'switch-label' }, toggle)),
+    h('td', { 'data-label': 'Last delivery' }, lastDelivery(w)),
     h(
       'td',
       { class: 'row-actions' },
@@ -107,7 +107,11 @@ function render(webhooks: Webhook[]): void {
     h(
       'table',
       { class: 'table', id: 'webhook-table' },
-      h('thead', {}, h('tr', {}, ['Webhook', 'Events', 'Enabled', 'Last delivery', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, ['Webhook', 'Events', 'Enabled', 'Last delivery'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))),
+      ),
       h('tbody', {}, webhooks.flatMap(row)),
     ),
   );
