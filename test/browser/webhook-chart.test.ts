@@ -172,6 +172,12 @@ describe('the delivery chart and health of a webhook in Chromium', () => {
     const tests = page.locator('#delivery-table tbody tr').filter({ has: page.getByRole('link', { name: 'webhook.test' }) });
     expect(await tests.count()).toBe(2);
     expect(await tests.locator('.tag').allInnerTexts()).toEqual(['test', 'test']);
+    await tests.first().getByRole('link', { name: 'webhook.test' }).click();
+    await page.locator('#delivery .facts').waitFor();
+    const event = page.locator('#delivery .facts dd').nth(1);
+    expect([await event.locator('code').innerText(), await event.locator('.tag').innerText()]).toEqual(['webhook.test', 'test']);
+    await page.goBack();
+    await page.locator('#delivery-table').waitFor();
     await page.getByLabel('Event').selectOption('message.sent');
     await page.waitForURL(`${t.url}/admin/webhooks/${id}/deliveries?event=message.sent`);
     await page.locator('#delivery-table').waitFor();
