@@ -37,12 +37,19 @@ describe('the delivery chart and health of a webhook in Chromium', () => {
     new Date(ms).toISOString().slice(0, 10) === new Date().toISOString().slice(0, 10)
       ? hourLabel(ms)
       : `${new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' })}, ${hourLabel(ms)}`;
-  const currentHour = Math.floor(Date.now() / HOUR) * HOUR;
+  let currentHour = 0;
   /** Green until 4 hours before the current one, red from 3 hours before it (14:00 in the story), nothing yet this hour. */
-  const redFrom = currentHour - 3 * HOUR;
-  const failingSince = new Date(redFrom + 2 * 60_000);
+  let redFrom = 0;
+  let failingSince = new Date(0);
 
   beforeAll(async () => {
+    // The chart's hours are the server's: a test that began a minute before the hour turns would
+    // find its bars one slot off. Then it starts with the new hour.
+    while (Date.now() % HOUR > HOUR - 60_000) await new Promise((r) => setTimeout(r, 1000));
+    currentHour = Math.floor(Date.now() / HOUR) * HOUR;
+    redFrom = currentHour - 3 * HOUR;
+    failingSince = new Date(redFrom + 2 * 60_000);
+
     receiver = await startReceiver(() => ({ status: 500, body: 'database is down' }));
     // Quick retries, and disabled at the 38th delivery that fails for good: the seed has 37.
     t = await startTestServer('sqlite', { WEBHOOK_RETRY_DELAYS: '0.2,0.2,0.2', WEBHOOK_DISABLE_AFTER_FAILURES: '38', WEBHOOK_SWEEP_CRON: '* * * * * *' });
@@ -88,7 +95,7 @@ describe('the delivery chart and health of a webhook in Chromium', () => {
     await page.getByLabel('API key').fill(TEST_API_KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${t.url}/admin/webhooks`);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await context?.close();
