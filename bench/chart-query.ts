@@ -2,7 +2,7 @@
  * The chart's query and the /metrics backlog query against a big table (issue 16): seeds
  * 1,000,000 attempts (2 per delivery, 500,000 deliveries, all of one webhook and all within the
  * last 24 hours: the worst case, the whole index range in the window), then times
- * AttemptStats.hourly (24 h) and pendingBacklog, and prints their EXPLAIN.
+ * AttemptStats.hourly (24 h), pendingBacklog and the webhook list, and prints the chart query's EXPLAIN.
  *
  *   npx tsx bench/chart-query.ts            # BENCH_MYSQL_URL to use another server
  */
@@ -13,6 +13,7 @@ import { migrateUp } from '../src/db/migrate.js';
 import { coreMigrations, webhookMigrations } from '../migrations/index.js';
 import { AttemptStats } from '../src/webhooks/db/attempt-stats.js';
 import { pendingBacklog } from '../src/webhooks/db/pending-backlog.js';
+import { WebhookAdmin } from '../src/webhooks/db/webhook-admin.js';
 import { statsWindow } from '../src/webhooks/api/hourly-stats.js';
 import { appendDeliveries } from './lib/delivery-table.js';
 import { createBenchDatabase } from './lib/database.js';
@@ -68,6 +69,8 @@ try {
   await time('chart query, current hour of webhook 1', () => stats.hourly(1, hour.since, hour.until));
   await time('chart query, 24 h of webhook 2 (no attempts)', () => stats.hourly(2, day.since, day.until));
   await time('/metrics backlog query (every webhook, ~6,000 pending rows)', () => pendingBacklog(sequelize));
+  // The Webhooks page's list: each webhook's newest delivery and its last 24 hours' attempts.
+  await time('webhook list (10 webhooks; webhook 1 with every attempt in its 24 h)', () => new WebhookAdmin(sequelize).list(day.since));
   const explain = await sequelize.query<Record<string, unknown>>(
     `EXPLAIN SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H') AS hour, cause, CASE WHEN duration_ms <= 5 THEN 0 ELSE 1 END AS bucket, COUNT(*) AS n
        FROM webhook_delivery_attempts WHERE webhook_id = 1 AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY AND created_at < UTC_TIMESTAMP() AND is_test = 0 GROUP BY 1, 2, 3`,

@@ -246,7 +246,7 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     await admin.locator(`tr[data-webhook-id="${webhookId}"]`).getByRole('button', { name: 'Test' }).click();
     const result = admin.locator(`tr[data-webhook-id="${webhookId}"] .test-result`);
     await result.filter({ hasText: 'HTTP 200' }).waitFor();
-    expect(await result.innerText()).toMatch(/^✓ HTTP 200 in \d+ ms$/);
+    expect(await result.innerText()).toMatch(/^Test: ✓ HTTP 200 in \d+ ms$/);
     expect(received('webhook.test')).toHaveLength(before + 1);
   });
 

@@ -7,7 +7,8 @@ export const webhooksAdminBundle: BundleSpec = {
   name: 'webhooks admin',
   sourceDir: 'src/webhooks/admin/client',
   entries: [...webhooksClientEntries.map((name) => `${name}.ts`), 'webhooks.css'],
-  imports: ['src/ui'],
+  // The chart's renderer and summary (src/webhooks/admin/*.ts) are shared with the browser too.
+  imports: ['src/ui', 'src/webhooks/admin'],
   outDir: 'dist/webhooks-admin-assets',
 };
 

@@ -91,6 +91,10 @@ export const deliveryListQuerySchema = z.object({
     .default(PER_PAGE_DEFAULT)
     .describe(`Rows per page, default ${PER_PAGE_DEFAULT}; values above ${PER_PAGE_MAX} are treated as ${PER_PAGE_MAX}.`),
   status: z.enum(deliveryStatuses, { error: `must be one of ${deliveryStatuses.join(', ')}` }).optional().describe('Only deliveries in this status.'),
+  event: z
+    .enum(eventNames, { error: `must be one of ${eventNames.join(', ')}` })
+    .optional()
+    .describe('Only deliveries of this event (a name of the event catalog; webhook.test for Test presses).'),
 });
 export type DeliveryListQuery = z.output<typeof deliveryListQuerySchema>;
 
@@ -144,7 +148,7 @@ const isoTime = z.string().describe('ISO 8601 UTC time');
 export const lastDeliverySchema = z
   .object({ status: z.enum(deliveryStatuses), at: isoTime })
   .nullable()
-  .describe('Status of the newest delivery and when it last changed; null before the first one.');
+  .describe('Status of the newest delivery other than a test, and when it last changed; null before the first one.');
 
 export const webhookSchema = z
   .object({
@@ -157,6 +161,8 @@ export const webhookSchema = z
     has_secret: z.boolean().describe('The secret itself is only ever shown by create and regenerate-secret.'),
     disabled_reason: z.string().nullable().describe('Why the server disabled this webhook itself (410 Gone, repeated failures).'),
     disabled_at: isoTime.nullable(),
+    consecutive_failures: z.number().int().describe('Deliveries that failed for good since the last successful attempt (tests left out).'),
+    failing_since: isoTime.nullable().describe('When the first failed attempt after the last successful one happened; null while it succeeds.'),
     last_delivery: lastDeliverySchema,
     created_at: isoTime,
     updated_at: isoTime,
@@ -165,8 +171,14 @@ export const webhookSchema = z
 export type WebhookView = z.infer<typeof webhookSchema>;
 
 export const webhookListItemSchema = webhookSchema
-  .extend({ delivery_logs_count: z.number().int().describe('Delivery rows kept for this webhook.') })
+  .extend({
+    delivery_logs_count: z.number().int().describe('Delivery rows kept for this webhook, tests included.'),
+    last_24h: z
+      .object({ attempts: z.number().int(), succeeded: z.number().int().describe('Attempts a 2xx answered.') })
+      .describe('Attempts of the current hour and the 23 before it (the stats route\'s default window), tests left out.'),
+  })
   .meta({ id: 'WebhookListItem' });
+export type WebhookListItemView = z.infer<typeof webhookListItemSchema>;
 
 export const webhookWithSecretSchema = webhookSchema
   .extend({ secret: z.string().describe('Shown this once: store it now.') })

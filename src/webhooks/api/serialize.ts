@@ -1,6 +1,6 @@
 import type { WebhookEntry, WebhookListEntry } from '../db/webhook-admin.js';
 import type { DeliveryAttemptLog, DeliveryLog, DeliveryLogDetail } from '../db/delivery-logs.js';
-import type { AttemptView, DeliveryDetailView, DeliveryView, WebhookView } from './schemas.js';
+import type { AttemptView, DeliveryDetailView, DeliveryView, WebhookListItemView, WebhookView } from './schemas.js';
 
 /**
  * Database records as the API shows them: snake_case, ISO dates. The secret never appears here,
@@ -20,14 +20,16 @@ export function webhookView(entry: WebhookEntry): WebhookView {
     has_secret: entry.has_secret,
     disabled_reason: entry.disabled_reason,
     disabled_at: iso(entry.disabled_at),
+    consecutive_failures: entry.consecutive_failures,
+    failing_since: iso(entry.failing_since),
     last_delivery: entry.lastDelivery ? { status: entry.lastDelivery.status, at: entry.lastDelivery.at.toISOString() } : null,
     created_at: entry.created_at.toISOString(),
     updated_at: entry.updated_at.toISOString(),
   };
 }
 
-export function webhookListItemView(entry: WebhookListEntry): WebhookView & { delivery_logs_count: number } {
-  return { ...webhookView(entry), delivery_logs_count: entry.deliveryLogsCount };
+export function webhookListItemView(entry: WebhookListEntry): WebhookListItemView {
+  return { ...webhookView(entry), delivery_logs_count: entry.deliveryLogsCount, last_24h: entry.last24h };
 }
 
 export function deliveryView(log: DeliveryLog): DeliveryView {

@@ -64,11 +64,17 @@ const ROW_ID = /^[1-9]\d{0,15}$/;
 export class DeliveryLogs {
   constructor(private readonly sequelize: Sequelize) {}
 
-  /** Newest first. `offset` past the end gives an empty page, not an error. */
-  async page(webhookId: number, options: { page: number; perPage: number; status?: DeliveryStatus }): Promise<DeliveryPage> {
-    // Every value is bound (the status and the numbers are checked before, but bound is bound).
-    const where = options.status ? 'webhook_id = $1 AND status = $2' : 'webhook_id = $1';
-    const params: unknown[] = options.status ? [webhookId, options.status] : [webhookId];
+  /** Newest first, optionally one status and one event only. `offset` past the end gives an empty page, not an error. */
+  async page(webhookId: number, options: { page: number; perPage: number; status?: DeliveryStatus; event?: string }): Promise<DeliveryPage> {
+    // Every value is bound (the status, the event and the numbers are checked before, but bound is bound).
+    const conditions = ['webhook_id = $1'];
+    const params: unknown[] = [webhookId];
+    for (const [column, value] of [['status', options.status], ['event', options.event]] as const) {
+      if (value === undefined) continue;
+      params.push(value);
+      conditions.push(`${column} = $${params.length}`);
+    }
+    const where = conditions.join(' AND ');
     const [countRow] = await this.sequelize.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE ${where}`, {
       bind: params,
       type: QueryTypes.SELECT,

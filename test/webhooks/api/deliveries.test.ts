@@ -109,6 +109,25 @@ describe.each(dialects)('delivery logs API on %s', (dialect) => {
       expect(page.body.data).toHaveLength(2);
     });
 
+    it('filters by event, alone or with a status, and refuses an unknown event', async () => {
+      const mixed = await createWebhook({ is_active: false });
+      await seedDeliveries(t.server.sequelize, mixed, [
+        { status: 'failed', createdAt: minutesAgo(4), event: 'message.sent' },
+        { status: 'delivered', createdAt: minutesAgo(3), event: 'message.sent' },
+        { status: 'failed', createdAt: minutesAgo(2), event: 'message.received' },
+        { status: 'delivered', createdAt: minutesAgo(1), event: 'webhook.test', isTest: true },
+      ]);
+      const sent = await api.get(`/webhooks/${mixed}/deliveries?event=message.sent`);
+      expect(sent.body.meta.total).toBe(2);
+      expect(sent.body.data.map((d: { event: string }) => d.event)).toEqual(['message.sent', 'message.sent']);
+      const both = await api.get(`/webhooks/${mixed}/deliveries?event=message.sent&status=failed`);
+      expect(both.body.data.map((d: { event: string; status: string }) => [d.event, d.status])).toEqual([['message.sent', 'failed']]);
+      expect((await api.get(`/webhooks/${mixed}/deliveries?event=webhook.test`)).body.data).toEqual([expect.objectContaining({ is_test: true })]);
+      const bad = await api.get(`/webhooks/${mixed}/deliveries?event=no.such`);
+      expect(bad.status).toBe(422);
+      expect(bad.body.errors.event[0]).toMatch(/^must be one of /);
+    });
+
     it('shows next_attempt_at only while pending', async () => {
       const res = await api.get(`/webhooks/${id}/deliveries?per_page=100`);
       for (const d of res.body.data) {

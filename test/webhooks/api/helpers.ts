@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
+import { insertAttempts } from '../../../src/webhooks/db/attempts.js';
+import type { Cause } from '../../../src/webhooks/http/classify.js';
 import { sqlDate } from '../../../src/webhooks/db/values.js';
 import { TEST_API_KEY } from '../../support/server.js';
 
@@ -101,4 +103,38 @@ export async function countRows(sequelize: Sequelize, sql: string, replacements:
 /** A valid create body pointing at `url`. */
 export function webhookBody(url: string, overrides: Record<string, unknown> = {}) {
   return { name: 'Ops alerts', url, events: ['conversation.started', 'message.received'], ...overrides };
+}
+
+export interface SeedAttempt {
+  at: Date;
+  cause: Cause;
+  ms: number;
+  status?: number | null;
+  isTest?: boolean;
+}
+
+/**
+ * Attempts written as the engine writes them (the chart's and the list's source), all on one
+ * delivery row seeded for them, created a day and a half before the first attempt.
+ */
+export async function seedAttempts(sequelize: Sequelize, webhookId: number, attempts: readonly SeedAttempt[]): Promise<string> {
+  const first = Math.min(...attempts.map((a) => a.at.getTime()));
+  const [deliveryId] = await seedDeliveries(sequelize, webhookId, [{ status: 'delivered', createdAt: new Date(first - 36 * 3_600_000) }]);
+  const [row] = await sequelize.query<{ id: number }>('SELECT id FROM webhook_deliveries WHERE delivery_id = ?', { type: QueryTypes.SELECT, replacements: [deliveryId] });
+  await sequelize.transaction((transaction) =>
+    insertAttempts(
+      sequelize,
+      attempts.map((a, i) => ({
+        deliveryRowId: Number(row!.id),
+        webhookId,
+        isTest: a.isTest ?? false,
+        attempt: {
+          attemptNumber: i + 1, requestHeaders: {}, responseStatus: a.status ?? (a.cause === 'ok' ? 200 : null), responseHeaders: null, responseBody: null,
+          durationMs: a.ms, error: a.cause === 'ok' ? null : a.cause, cause: a.cause, createdAt: a.at,
+        },
+      })),
+      transaction,
+    ),
+  );
+  return deliveryId!;
 }

@@ -101,7 +101,7 @@ describe('OpenAPI document', () => {
     expect(input.properties.events).toMatchObject({ type: 'array', minItems: 1 });
     expect(input.properties.format.enum).toEqual(['json', 'slack', 'discord']);
     const query = doc.paths['/webhooks/{id}/deliveries'].get.parameters;
-    expect(query.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:page', 'query:per_page', 'query:status']);
+    expect(query.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:event', 'query:page', 'query:per_page', 'query:status']);
     expect(query.find((p: { name: string }) => p.name === 'status').schema.enum).toEqual(['pending', 'delivered', 'failed']);
     const webhook = doc.components.schemas.Webhook;
     expect(Object.keys(webhook.properties)).not.toContain('secret');

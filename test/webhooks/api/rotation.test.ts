@@ -121,6 +121,7 @@ describe.each(dialects)('secret rotation on %s', (dialect) => {
   it('regenerates from the Edit page, keeping the old secret for 1 hour, and shows the new one once', async () => {
     const { id, secret: oldSecret } = await createSigned();
     const context = await browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
@@ -138,7 +139,9 @@ describe.each(dialects)('secret rotation on %s', (dialect) => {
       const newSecret = await shown.inputValue();
       expect(newSecret).toMatch(/^whsec_[0-9a-f]{64}$/);
       await control.getByText('The old secret also signs webhook-signature until', { exact: false }).waitFor();
-      expect(await control.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
+      await control.getByRole('button', { name: 'Copy' }).click();
+      await control.getByText('Copied to the clipboard.').waitFor();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(newSecret);
 
       const request = await testDelivery(id);
       expect(verifies(request, oldSecret)).toEqual(['ok', 'ok']);

@@ -5,9 +5,9 @@ import { eventCatalog } from '../../../src/events.js';
 import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { apiClient, countRows, seedDeliveries, webhookBody, type ApiClient } from './helpers.js';
+import { apiClient, countRows, seedAttempts, seedDeliveries, webhookBody, type ApiClient } from './helpers.js';
 
-const WEBHOOK_KEYS = ['id', 'name', 'url', 'events', 'is_active', 'format', 'has_secret', 'disabled_reason', 'disabled_at', 'last_delivery', 'created_at', 'updated_at'];
+const WEBHOOK_KEYS = ['id', 'name', 'url', 'events', 'is_active', 'format', 'has_secret', 'disabled_reason', 'disabled_at', 'consecutive_failures', 'failing_since', 'last_delivery', 'created_at', 'updated_at'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe.each(dialects)('webhooks CRUD on %s', (dialect) => {
@@ -50,6 +50,8 @@ describe.each(dialects)('webhooks CRUD on %s', (dialect) => {
       secret: 'my-signing-secret',
       disabled_reason: null,
       disabled_at: null,
+      consecutive_failures: 0,
+      failing_since: null,
       last_delivery: null,
     });
     expect(res.body.data.created_at).toMatch(ISO);
@@ -96,13 +98,41 @@ describe.each(dialects)('webhooks CRUD on %s', (dialect) => {
     const ids = res.body.data.map((w: { id: number }) => w.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const entry = res.body.data.find((w: { id: number }) => w.id === id);
-    expect(Object.keys(entry).sort()).toEqual([...WEBHOOK_KEYS, 'delivery_logs_count'].sort());
+    expect(Object.keys(entry).sort()).toEqual([...WEBHOOK_KEYS, 'delivery_logs_count', 'last_24h'].sort());
     expect(entry.delivery_logs_count).toBe(3);
     expect(entry.last_delivery).toEqual({ status: 'delivered', at: expect.stringMatching(ISO) });
     expect((await api.get(`/webhooks/${id}`)).body.data.last_delivery).toEqual(entry.last_delivery);
     await seedDeliveries(t.server.sequelize, id, [{ status: 'pending', createdAt: new Date() }]);
     expect((await api.get(`/webhooks/${id}`)).body.data.last_delivery).toMatchObject({ status: 'pending' });
+    // A Test press is in the log (and its count) but is not the webhook's last delivery.
+    await seedDeliveries(t.server.sequelize, id, [{ status: 'failed', createdAt: new Date(), event: 'webhook.test', isTest: true }]);
+    expect((await api.get(`/webhooks/${id}`)).body.data.last_delivery).toMatchObject({ status: 'pending' });
+    const again = (await api.get('/webhooks')).body.data.find((w: { id: number }) => w.id === id);
+    expect(again).toMatchObject({ delivery_logs_count: 5, last_delivery: { status: 'pending' }, last_24h: { attempts: 0, succeeded: 0 } });
     for (const w of res.body.data) if (w.id !== id) expect(w.delivery_logs_count).toBe(0);
+  });
+
+  it('lists each webhook\'s health: its failing streak and its attempts of the last 24 hours, tests left out', async () => {
+    const id: number = (await api.post('/webhooks', webhookBody(receiver.url, { name: 'health', is_active: false }))).body.data.id;
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    await seedAttempts(t.server.sequelize, id, [
+      { at: new Date(hour - 30 * 3_600_000), cause: 'ok', ms: 30 }, // before the window
+      { at: new Date(hour - 2 * 3_600_000), cause: 'ok', ms: 30 },
+      { at: new Date(hour - 2 * 3_600_000 + 60_000), cause: 'ok', ms: 30 },
+      { at: new Date(hour - 3_600_000), cause: 'server_error', ms: 80, status: 500 },
+      { at: new Date(hour - 3_600_000 + 60_000), cause: 'timeout', ms: 10_000 },
+      { at: new Date(hour - 3_600_000 + 120_000), cause: 'ok', ms: 30, isTest: true },
+    ]);
+    const since = new Date(hour - 3_600_000);
+    await t.server.sequelize.query('UPDATE webhooks SET consecutive_failures = 37, failing_since = ? WHERE id = ?', {
+      replacements: [since, id],
+      type: QueryTypes.BULKUPDATE,
+    });
+    const entry = (await api.get('/webhooks')).body.data.find((w: { id: number }) => w.id === id);
+    expect(entry).toMatchObject({ consecutive_failures: 37, failing_since: since.toISOString(), last_24h: { attempts: 4, succeeded: 2 } });
+    expect((await api.get(`/webhooks/${id}`)).body.data).toMatchObject({ consecutive_failures: 37, failing_since: since.toISOString() });
+    const stats = (await api.get(`/webhooks/${id}/stats`)).body.data.totals;
+    expect(stats).toMatchObject({ attempts: 4, succeeded: 2 });
   });
 
   it('updates only the fields given (PUT is partial) and never shows the secret', async () => {

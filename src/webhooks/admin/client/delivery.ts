@@ -72,7 +72,7 @@ function render(d: DeliveryDetailView): void {
       { class: 'card' },
       facts([
         ['Status', badge(d.status)],
-        ['Event', h('code', {}, d.event)],
+        ['Event', h('span', {}, h('code', {}, d.event), d.is_test ? h('span', { class: 'tag', title: 'Sent by the Test button: left out of the chart and the list' }, 'test') : null)],
         ['Webhook', webhook ? h('span', {}, webhook.name, h('span', { class: 'muted mono small block' }, webhook.url)) : `#${webhookId}`],
         ['Attempts', String(d.attempt_number)],
         ['Created', formatTime(d.created_at)],

@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 import type { WebhookView } from '../../api/schemas.js';
 import { api, ApiError } from '../../../ui/client/api.js';
-import { byId, flash, flashNext, h } from '../../../ui/client/dom.js';
+import { byId, flashNext, h } from '../../../ui/client/dom.js';
 import { pagesBase, setTitle } from './base.js';
 
 const form = byId<HTMLFormElement>('webhook-form');
@@ -119,6 +119,7 @@ async function regenerateSecret(button: HTMLButtonElement): Promise<void> {
     byId('new-secret-note').textContent = data.old_secret_expires_at
       ? `The old secret also signs webhook-signature until ${new Date(data.old_secret_expires_at).toLocaleString()}: deploy the new one to your receiver before then.`
       : 'The old secret no longer signs anything: deploy the new one to your receiver now.';
+    byId('copy-new-secret-status').textContent = '';
     byId('new-secret-box').hidden = false;
     shown.focus();
     shown.select();
@@ -134,11 +135,12 @@ if (regenerate && webhookId) {
   regenerate.addEventListener('click', () => void regenerateSecret(regenerate));
   byId('copy-new-secret').addEventListener('click', () => {
     const shown = input('new-secret');
+    const status = byId('copy-new-secret-status');
     shown.select();
-    navigator.clipboard?.writeText(shown.value).then(
-      () => flash('New secret copied to the clipboard.'),
-      () => flash('Select the secret and copy it.'),
-    );
+    // Said beside the button (this page has no flash region); a refused clipboard leaves it selected.
+    const say = (text: string) => (status.textContent = text);
+    if (!navigator.clipboard) say('Press Ctrl+C (⌘C) to copy the selected secret.');
+    else navigator.clipboard.writeText(shown.value).then(() => say('Copied to the clipboard.'), () => say('Press Ctrl+C (⌘C) to copy the selected secret.'));
   });
 }
 

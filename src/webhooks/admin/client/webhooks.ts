@@ -1,12 +1,13 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { WebhookView } from '../../api/schemas.js';
+import type { WebhookListItemView } from '../../api/schemas.js';
 import { api, ApiError } from '../../../ui/client/api.js';
 import { byId, flash, h, replace, showPendingFlash } from '../../../ui/client/dom.js';
 import { pagesBase } from './base.js';
-import { badge, formatTime, timeEl } from '../../../ui/client/format.js';
+import { badge, timeEl } from '../../../ui/client/format.js';
+import { disabledNotice, failingLine, recentLine } from './health.js';
 
-type Webhook = WebhookView & { delivery_logs_count: number };
+type Webhook = WebhookListItemView;
 
 interface TestResult {
   success: boolean;
@@ -19,33 +20,31 @@ interface TestResult {
 const container = byId('webhooks');
 const dialog = byId<HTMLDialogElement>('confirm-delete');
 
+/** The newest delivery other than a Test press (the server leaves those out of last_delivery). */
 function lastDelivery(w: Webhook): HTMLElement {
   if (!w.last_delivery) return h('span', { class: 'muted' }, 'No deliveries yet');
   const held = !w.is_active && w.last_delivery.status === 'pending';
-  return h('span', { class: 'stack' }, badge(w.last_delivery.status), held ? h('span', { class: 'muted small' }, 'held while disabled') : null, timeEl(w.last_delivery.at));
+  return h(
+    'span',
+    { class: 'last-delivery' },
+    h('span', { class: 'muted small' }, 'Last delivery '),
+    badge(w.last_delivery.status),
+    ' ',
+    held ? h('span', { class: 'muted small' }, 'held while disabled ') : null,
+    timeEl(w.last_delivery.at),
+  );
+}
+
+/** Health at a glance: the failing streak, the newest delivery, the last 24 hours' success rate. */
+function health(w: Webhook): HTMLElement {
+  return h('span', { class: 'stack health' }, failingLine(w), lastDelivery(w), recentLine(w.last_24h));
 }
 
 /** Why the server switched this webhook off, under its row, until the admin turns it back on. */
 function disabledBanner(w: Webhook): HTMLElement | null {
-  if (w.is_active || !w.disabled_reason) return null;
-  return h(
-    'tr',
-    { class: 'notice-row', 'data-webhook-notice': w.id },
-    h(
-      'td',
-      { colspan: 5 },
-      h(
-        'div',
-        { class: 'alert warn' },
-        h('strong', {}, 'Disabled automatically'),
-        w.disabled_at ? ` on ${formatTime(w.disabled_at)}` : '',
-        '. ',
-        h('span', { class: 'reason' }, w.disabled_reason),
-        ' ',
-        h('span', { class: 'hint-inline' }, 'Once the receiver is fixed, turn it back on: held retries will go out.'),
-      ),
-    ),
-  );
+  const notice = disabledNotice(w);
+  if (notice.length === 0) return null;
+  return h('tr', { class: 'notice-row', 'data-webhook-notice': w.id }, h('td', { colspan: 5 }, h('div', { class: 'alert warn' }, notice)));
 }
 
 function row(w: Webhook): HTMLTableRowElement[] {
@@ -73,7 +72,7 @@ function row(w: Webhook): HTMLTableRowElement[] {
     ),
     h('td', { class: 'events', 'data-label': 'Events' }, h('div', { class: 'chips' }, w.events.map((e) => h('span', { class: 'chip' }, e)))),
     h('td', { 'data-label': 'Enabled' }, h('label', { class: 'switch-label' }, toggle)),
-    h('td', { 'data-label': 'Last delivery' }, lastDelivery(w)),
+    h('td', { 'data-label': 'Deliveries' }, health(w)),
     h(
       'td',
       { class: 'row-actions' },
@@ -110,7 +109,7 @@ function render(webhooks: Webhook[]): void {
       h(
         'thead',
         {},
-        h('tr', {}, ['Webhook', 'Events', 'Enabled', 'Last delivery'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))),
+        h('tr', {}, ['Webhook', 'Events', 'Enabled', 'Deliveries'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions'))),
       ),
       h('tbody', {}, webhooks.flatMap(row)),
     ),
@@ -143,17 +142,18 @@ async function setActive(w: Webhook, toggle: HTMLInputElement): Promise<void> {
 
 async function runTest(w: Webhook, button: HTMLButtonElement, out: HTMLElement): Promise<void> {
   button.disabled = true;
-  replace(out, h('span', { class: 'muted' }, 'Sending…'));
+  replace(out, h('span', { class: 'muted' }, 'Sending a test…'));
   try {
     const r = (await api<TestResult>('POST', `/webhooks/${w.id}/test`)).data;
     const answer = r.status_code !== null ? `HTTP ${r.status_code}` : r.cause;
     replace(
       out,
-      h('span', { class: r.success ? 'ok' : 'bad', title: r.error ?? '' }, `${r.success ? '✓' : '✗'} ${answer} in ${r.duration_ms} ms`),
+      // Marked as a test: it is no delivery, and the Deliveries column beside it leaves it out.
+      h('span', { class: r.success ? 'ok' : 'bad', title: r.error ?? '' }, `Test: ${r.success ? '✓' : '✗'} ${answer} in ${r.duration_ms} ms`),
       !r.success && r.error ? h('span', { class: 'muted small block' }, r.error) : null,
     );
   } catch (err) {
-    replace(out, h('span', { class: 'bad' }, `✗ ${err instanceof ApiError ? err.message : String(err)}`));
+    replace(out, h('span', { class: 'bad' }, `Test: ✗ ${err instanceof ApiError ? err.message : String(err)}`));
   } finally {
     button.disabled = false;
   }

@@ -42,6 +42,7 @@ function rotateSecretControl() {
         <input id="new-secret" type="text" readonly autocomplete="off" spellcheck="false">
         <button type="button" class="button" id="copy-new-secret">Copy</button>
       </div>
+      <p class="hint" id="copy-new-secret-status" role="status"></p>
       <p class="hint" id="new-secret-note" role="status"></p>
     </div>
     <p class="field-error" id="error-rotate" role="alert"></p>

@@ -32,7 +32,12 @@ export function deliveryRoutes(ctx: ApiContext): ApiRoute[] {
       success: { status: 200, description: 'One page of deliveries.', data: z.array(deliverySchema), paginated: true },
       errors: [404, 422],
       handle: async ({ params, query }) => {
-        const { rows, total } = await ctx.logs.page(Number(params.id), { page: query.page, perPage: query.per_page, ...(query.status ? { status: query.status } : {}) });
+        const { rows, total } = await ctx.logs.page(Number(params.id), {
+          page: query.page,
+          perPage: query.per_page,
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.event ? { event: query.event } : {}),
+        });
         return {
           data: rows.map(deliveryView),
           message: counted(total, 'delivery', 'deliveries'),

@@ -18,6 +18,7 @@ import {
   webhookWithSecretSchema,
 } from '../schemas.js';
 import { webhookListItemView, webhookView } from '../serialize.js';
+import { statsWindow } from '../hourly-stats.js';
 import { planWebhookCreate, planWebhookUpdate, type ChangeTools } from '../webhook-changes.js';
 
 /** A new signing secret: `whsec_` + 64 lowercase hex (256 bits). */
@@ -86,11 +87,12 @@ export function webhookRoutes(ctx: ApiContext): ApiRoute[] {
       operationId: 'listWebhooks',
       summary: 'Every webhook, each with the size of its delivery log (not paginated).',
       description:
-        'Oldest first. `delivery_logs_count` counts the delivery rows kept for each; `last_delivery` tells how the newest one went.',
+        'Oldest first. `delivery_logs_count` counts the delivery rows kept for each (tests included); `last_delivery` tells how the ' +
+        'newest one other than a test went; `last_24h` counts the attempts of the stats route\'s 24 hours (tests left out).',
       success: { status: 200, description: 'All webhooks, oldest first.', data: z.array(webhookListItemSchema) },
       errors: [],
       handle: async () => {
-        const list = await ctx.webhooks.list();
+        const list = await ctx.webhooks.list(statsWindow(new Date(), 24).since);
         return { data: list.map(webhookListItemView), message: `${list.length} webhook${list.length === 1 ? '' : 's'}` };
       },
     }),
