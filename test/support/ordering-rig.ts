@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { connectWidget, ok } from '../chat/clients.js';
+import { apiClient } from '../webhooks/api/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -133,4 +134,14 @@ export function orderReport(r: OrderingReceiver, runs: readonly { conversationId
     }
   }
   return { conversations: runs.length, outOfOrder, overtakes, examples };
+}
+
+/** Creates, through the server's REST API, a webhook to the receiver subscribed to every chat event. */
+export async function subscribeToAll(serverUrl: string, r: OrderingReceiver): Promise<void> {
+  const created = await apiClient(serverUrl).post('/webhooks', {
+    name: 'Ordered',
+    url: r.receiver.url,
+    events: ['conversation.started', 'message.received', 'message.sent', 'conversation.closed'],
+  });
+  if (created.status !== 201) throw new Error(`creating the webhook answered ${created.status}: ${created.text}`);
 }

@@ -1,9 +1,8 @@
 import type { Socket } from 'socket.io-client';
 import { connectAgent } from '../../chat/clients.js';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.js';
-import { chat, orderingEnv, orderReport, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
+import { chat, orderingEnv, orderReport, subscribeToAll, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../../support/server.js';
-import { apiClient } from '../api/helpers.js';
 
 /**
  * SPEC §5 "Order" across two instances on one MariaDB: each conversation's visitor writes through
@@ -25,12 +24,7 @@ describe.each(['thread', 'inline'] as const)('order per conversation across two 
     // One after the other: the second finds the tables the first migrated.
     for (let i = 0; i < 2; i++) instances.push(await startTestServer('mysql', { ...orderingEnv, WEBHOOK_WORKER: mode }, db.url));
     for (const instance of instances) agents.push(await connectAgent(instance.url, { apiKey: TEST_API_KEY, name: 'Alice' }));
-    const created = await apiClient(instances[0]!.url).post('/webhooks', {
-      name: 'Ordered',
-      url: r.receiver.url,
-      events: ['conversation.started', 'message.received', 'message.sent', 'conversation.closed'],
-    });
-    expect(created.status).toBe(201);
+    await subscribeToAll(instances[0]!.url, r);
   }, 60_000);
   afterAll(async () => {
     for (const agent of agents) agent.close();

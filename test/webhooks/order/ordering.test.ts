@@ -1,9 +1,8 @@
 import type { Socket } from 'socket.io-client';
 import { connectAgent } from '../../chat/clients.js';
-import { chat, orderingEnv, orderReport, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
+import { chat, orderingEnv, orderReport, subscribeToAll, startOrderingReceiver, waitForAll, type OrderingReceiver } from '../../support/ordering-rig.js';
 import type { TestDialect } from '../../support/databases.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../../support/server.js';
-import { apiClient } from '../api/helpers.js';
 
 /**
  * SPEC §5 "Order", tried from outside: 20 chats at once through real sockets, a receiver that
@@ -30,12 +29,7 @@ describe.each(modes)('order per conversation on %s (%s)', (dialect, mode) => {
     r = await startOrderingReceiver({ jitterMs: 40, failEvery: 5 });
     t = await startTestServer(dialect, { ...orderingEnv, WEBHOOK_WORKER: mode });
     agent = await connectAgent(t.url, { apiKey: TEST_API_KEY, name: 'Alice' });
-    const created = await apiClient(t.url).post('/webhooks', {
-      name: 'Ordered',
-      url: r.receiver.url,
-      events: ['conversation.started', 'message.received', 'message.sent', 'conversation.closed'],
-    });
-    expect(created.status).toBe(201);
+    await subscribeToAll(t.url, r);
   }, 60_000);
   afterAll(async () => {
     agent?.close();
