@@ -139,6 +139,8 @@ describe.each(dialects)('admin console on %s', (dialect) => {
     await admin.waitForURL(`${t.url}/admin/webhooks`);
     await admin.getByText(`Support inbox ${XSS} created.`).waitFor();
     const row = admin.locator('#webhook-table tbody tr[data-webhook-id]');
+    // The flash shows at once; the list is drawn when its request answers.
+    await row.first().waitFor();
     expect(await row.count()).toBe(1);
     expect(await row.locator('a.strong').textContent()).toBe(`Support inbox ${XSS}`);
     webhookId = Number(await row.getAttribute('data-webhook-id'));
