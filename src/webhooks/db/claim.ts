@@ -80,6 +80,11 @@ export interface ClaimResult {
   capacityExhausted: boolean;
   /** Candidate rows seen (claimed or refused): fewer than the limit means nothing else is due. */
   seen: number;
+  /**
+   * Rows seen behind their conversation's head and moved past it: out of the way, so a claim right
+   * after this one reaches the due rows (heads among them) they stood in front of.
+   */
+  postponed: number;
 }
 
 /**
@@ -87,7 +92,7 @@ export interface ClaimResult {
  * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
  */
 export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimResult> {
-  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false };
+  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false, postponed: 0 };
   if (options.limit <= 0 || options.deliveryIds?.length === 0) return { ...none, seen: 0 };
   const mysql = isMysql(sequelize);
   const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
@@ -124,7 +129,8 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
     const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
     if (blocked.size > 0) await postponeBlocked(sequelize, blocked, options, transaction);
     const { taken, ahead, refused, capacityExhausted } = chosen;
-    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length };
+    const postponed = blocked.size;
+    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length, postponed };
     const until = sqlDate(sequelize, options.leaseUntil);
     await sequelize.query(
       'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
@@ -148,7 +154,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
       createdAt: parseDate(r.created_at) ?? options.now,
       leaseOwner: options.owner,
     }));
-    return { claimed, ahead, refused, capacityExhausted, seen: rows.length };
+    return { claimed, ahead, refused, capacityExhausted, seen: rows.length, postponed };
   }, engineTransaction);
 }
 

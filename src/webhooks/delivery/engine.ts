@@ -516,10 +516,11 @@ export class DeliveryEngine implements WebhookEngine {
         this.#waitingForCapacity = true;
         break;
       }
-      const { claimed, seen } = await this.#claimAndStart({ limit }, null);
+      const { claimed, seen, postponed } = await this.#claimAndStart({ limit }, null);
       started += claimed;
-      // Fewer candidates than asked: nothing else is due. None taken: every candidate's webhook is full.
-      if (seen < limit || claimed === 0) break;
+      // Fewer candidates than asked: nothing else is due. None taken: every candidate's webhook is
+      // full, unless some stood behind their conversation's head: moved away, they uncover what is due after them.
+      if (seen < limit || (claimed === 0 && postponed === 0)) break;
     }
     return started;
   }
@@ -531,7 +532,7 @@ export class DeliveryEngine implements WebhookEngine {
   async #claimAndStart(
     scope: { deliveryIds?: string[]; limit: number },
     known: Map<number, WebhookRecord> | null,
-  ): Promise<{ claimed: number; seen: number }> {
+  ): Promise<{ claimed: number; seen: number; postponed: number }> {
     const now = this.#clock.now();
     const nowMs = now.getTime();
     // A full (not paused) webhook with room in its held queue stays a candidate: its rows are claimed ahead.
@@ -564,7 +565,7 @@ export class DeliveryEngine implements WebhookEngine {
     if (this.#stopping) {
       // Stopped while the claim ran: nothing new starts; every row goes back to the table, due.
       await this.#release(rows);
-      return { claimed: rows.length, seen: result.seen };
+      return { claimed: rows.length, seen: result.seen, postponed: result.postponed };
     }
     const heldAtMs = this.#clock.now().getTime();
     const back: ClaimedDelivery[] = [];
@@ -589,7 +590,7 @@ export class DeliveryEngine implements WebhookEngine {
     if (back.length > 0) void this.#release(back);
     // A slot may have freed while the claim ran.
     for (const webhookId of aheadFor) this.#startHeld(webhookId);
-    return { claimed: rows.length, seen: result.seen };
+    return { claimed: rows.length, seen: result.seen, postponed: result.postponed };
   }
 
   /** What each webhook may take in a claim now: its free slots, and room to hold rows ahead unless that would pause it. */
