@@ -132,3 +132,44 @@ describe.each(dialects)('order per conversation in the engine on %s', (dialect) 
     expect(got.filter((a) => a.startsWith('8:'))).toEqual(['8:0', '8:1', '8:2']);
   });
 });
+
+describe.each(dialects)('a sweep reaches the heads behind rows that wait for them, on %s', (dialect) => {
+  let h: Harness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    // A batch smaller than the rows that stand in front of the heads.
+    h = await startHarness(dialect, { WEBHOOK_SWEEP_BATCH: '5' });
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  it('moves the waiting rows out of the way and sends every head in the same sweep', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    const now = h.clock.now();
+    const row = (conversationId: number, n: number, dueAt: Date): NewDelivery => ({
+      deliveryId: randomUUID(),
+      webhookId,
+      event: 'message.received',
+      body: JSON.stringify({ conversation: conversationId, n }),
+      isTest: false,
+      conversationId,
+      createdAt: now,
+      nextAttemptAt: dueAt,
+    });
+    const conversations = [1, 2, 3, 4, 5, 6];
+    // The heads (lower ids) are due now; the 18 rows behind them were due earlier (as when a head
+    // was given back to the table after they were written), so they come first in due order.
+    await insertDeliveries(h.sequelize, conversations.map((c) => row(c, 0, now)));
+    await insertDeliveries(h.sequelize, conversations.flatMap((c) => [1, 2, 3].map((n) => row(c, n, new Date(now.getTime() - 10_000)))));
+
+    await h.engine.sweepOnce();
+    await until(() => receiver.requests.length === 24);
+    await h.engine.idle();
+    const got = arrivals(receiver);
+    for (const c of conversations) expect(got.filter((a) => a.startsWith(`${c}:`))).toEqual([0, 1, 2, 3].map((n) => `${c}:${n}`));
+  });
+});
