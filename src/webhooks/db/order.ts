@@ -102,7 +102,7 @@ export async function blockedUntil(sequelize: Sequelize, rowIds: readonly number
  * These groups' heads ended (delivered, failed, or left the order): each group's next pending row,
  * if it is waiting unleased and was never tried, becomes due now. Answers how many rows it made due.
  */
-export async function releaseNext(sequelize: Sequelize, groups: readonly OrderGroup[], now: Date, transaction: Transaction): Promise<number> {
+export async function releaseNext(sequelize: Sequelize, groups: readonly OrderGroup[], now: Date, transaction?: Transaction): Promise<number> {
   if (groups.length === 0) return 0;
   const heads = await perGroup(
     sequelize,
@@ -116,7 +116,7 @@ export async function releaseNext(sequelize: Sequelize, groups: readonly OrderGr
   const changed = await sequelize.query(
     `UPDATE webhook_deliveries SET next_attempt_at = :now
       WHERE id IN (:ids) AND status = 'pending' AND lease_owner IS NULL AND attempt_number = 0 AND next_attempt_at > :now`,
-    { type: QueryTypes.BULKUPDATE, transaction, replacements: { ids, now: sqlDate(sequelize, now) } },
+    { type: QueryTypes.BULKUPDATE, ...(transaction ? { transaction } : {}), replacements: { ids, now: sqlDate(sequelize, now) } },
   );
   return Number(changed) || 0;
 }

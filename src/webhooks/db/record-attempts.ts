@@ -111,10 +111,9 @@ export async function completeAttempts(
   // MySQL runs these transactions side by side, and one race slips past the release above: the next
   // row commits just after it looked, and a claim that read the head still pending (before this
   // commit) moves that row to the head's lease end, past any wake. Looking again now, after the
-  // commit, finds it (waiting for that claim's lock if need be). SQLite runs them one at a time.
-  if (mysql && ended.length > 0) {
-    released += await writeTransaction(sequelize, (t) => releaseNext(sequelize, endedGroups(ended), latest(ended), t), { retryDeadlocks: true });
-  }
+  // commit, finds it (waiting for that claim's lock if need be). No transaction: a read that finds
+  // nothing commits nothing, and the one UPDATE is atomic. SQLite runs them one at a time.
+  if (mysql && ended.length > 0) released += await releaseNext(sequelize, endedGroups(ended), latest(ended));
   if (released === 0) return results;
   return results.map((update) => (update && ended.some((w) => w.update === update) ? { ...update, releasedNext: true } : update));
 }
