@@ -7,17 +7,17 @@ import { chatEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
 import type { AddressGuard } from '../http/address-guard.js';
-import { insertClaimedDelivery, insertIdsAreConsecutive } from '../db/insert-deliveries.js';
+import { insertClaimedDelivery } from '../db/insert-deliveries.js';
 import { requeueDelivery, requeueFailed } from '../db/requeue.js';
-import { getWebhook } from '../db/webhook-store.js';
+import { getWebhook, type WebhookRecord } from '../db/webhook-store.js';
 import { buildEnvelope } from '../events/envelope.js';
 import { renderBody } from '../events/formats/index.js';
-import { fanOutEvents } from '../outbox/event-fan-out.js';
-import { Outbox } from '../outbox/outbox.js';
+import { Outbox, type CommittedRow } from '../outbox/outbox.js';
 import { OperationalEvents } from '../outbox/operational-events.js';
 import { Sender, systemClock, type Clock } from '../http/sender.js';
 import { Attempts, type AttemptResult } from './attempt.js';
 import { Dispatcher } from './dispatcher.js';
+import { EventIntake } from './event-intake.js';
 import { Leases } from './leases.js';
 import { AttemptLimiter } from './limiter.js';
 import { LocalQueue } from './local-queue.js';
@@ -89,8 +89,6 @@ export interface WebhookEngine {
   stop(): Promise<void>;
 }
 
-/** Most events one fan-out transaction takes. */
-const FAN_OUT_BATCH = 200;
 /** Rows claimed ahead per webhook whose slots are all taken, as a multiple of WEBHOOK_CONCURRENCY_PER_WEBHOOK. */
 const CLAIM_AHEAD_FACTOR = 16;
 /** How long a row claimed ahead may wait for a slot before it is handed back to the table. */
@@ -107,7 +105,8 @@ const CLAIM_AHEAD_MAX_MS = 2000;
  */
 export class DeliveryEngine implements WebhookEngine {
   readonly #sequelize: Sequelize;
-  readonly #config: EngineConfig;
+  /** How bodies are rendered (PUBLIC_URL). */
+  readonly #render: { publicUrl?: string };
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #stopGraceMs: number;
@@ -119,75 +118,49 @@ export class DeliveryEngine implements WebhookEngine {
   readonly #queue: LocalQueue;
   readonly #dispatcher: Dispatcher;
   readonly #outbox: Outbox;
-  /** Committed events waiting for their fan-out (see dispatchEvents). */
-  #eventIds: number[] = [];
+  readonly #events: EventIntake;
   #sweeper: { stop(): Promise<void> } | null = null;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: DeliveryEngineOptions) {
     const { config, sequelize, logger } = options;
     this.#sequelize = sequelize;
-    this.#config = config;
     this.#logger = logger;
-    this.#clock = options.clock ?? systemClock;
+    this.#render = config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {};
+    const clock = (this.#clock = options.clock ?? systemClock);
     this.#stopGraceMs = options.stopGraceMs ?? config.WEBHOOK_TIMEOUT_MS;
     const dbGate = new Semaphore(config.WEBHOOK_DB_CONCURRENCY);
-    this.#db = (work, o) => dbGate.run(work, o);
-    this.#runtime = new Runtime((err, message) => this.#dispatcher.sweepFailed(err, message));
-    this.#leases = new Leases(config.WEBHOOK_LEASE_MS, config.WEBHOOK_TIMEOUT_MS);
+    const db: DbGate = (this.#db = (work, o) => dbGate.run(work, o));
+    const runtime = (this.#runtime = new Runtime((err, message) => this.#dispatcher.sweepFailed(err, message)));
+    const leases = (this.#leases = new Leases(config.WEBHOOK_LEASE_MS, config.WEBHOOK_TIMEOUT_MS));
+    const base = { sequelize, db, clock, logger, runtime, leases };
     // webhook.disabled and delivery.failed, written in the transactions that disable and fail.
-    const operational = new OperationalEvents({ sequelize, ...this.#renderOptions(), committed: () => this.wake() });
-    this.#slots = new Slots(new AttemptLimiter(config.WEBHOOK_CONCURRENCY, config.WEBHOOK_CONCURRENCY_PER_WEBHOOK), {
-      clock: this.#clock,
-      later: (ms, fn) => this.#runtime.later(ms, fn),
-      wanted: () => this.wake(),
-    });
+    const operational = new OperationalEvents({ sequelize, ...this.#render, committed: () => this.wake() });
+    const limiter = new AttemptLimiter(config.WEBHOOK_CONCURRENCY, config.WEBHOOK_CONCURRENCY_PER_WEBHOOK);
+    this.#slots = new Slots(limiter, { clock, later: (ms, fn) => runtime.later(ms, fn), wanted: () => this.wake() });
     this.#queue = new LocalQueue(config.WEBHOOK_CONCURRENCY_PER_WEBHOOK * CLAIM_AHEAD_FACTOR, CLAIM_AHEAD_MAX_MS);
     const sender = new Sender({
       got: options.got,
       guard: options.guard,
-      clock: this.#clock,
+      clock,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     });
+    const metrics = options.metrics ?? noAttemptMetrics;
+    const rules = { afterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: config.WEBHOOK_DISABLE_AFTER_DAYS };
     this.#dispatcher = new Dispatcher({
-      sequelize,
-      db: this.#db,
-      clock: this.#clock,
-      logger,
-      runtime: this.#runtime,
-      leases: this.#leases,
+      ...base,
       slots: this.#slots,
       queue: this.#queue,
-      attempts: new Attempts({
-        sequelize,
-        db: this.#db,
-        sender,
-        secretBox: options.secretBox,
-        clock: this.#clock,
-        logger,
-        metrics: options.metrics ?? noAttemptMetrics,
-        operational,
-        retryDelays: config.WEBHOOK_RETRY_DELAYS,
-      }),
-      health: new WebhookHealth({
-        sequelize,
-        db: this.#db,
-        operational,
-        rules: { afterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES, afterDays: config.WEBHOOK_DISABLE_AFTER_DAYS },
-      }),
+      attempts: new Attempts({ ...base, sender, secretBox: options.secretBox, metrics, operational, retryDelays: config.WEBHOOK_RETRY_DELAYS }),
+      health: new WebhookHealth({ sequelize, db, operational, rules }),
       shared: options.shared ?? null,
       sweepBatch: config.WEBHOOK_SWEEP_BATCH,
-      backlog: () => this.#fanOutBacklog(),
+      backlog: () => this.#events.backlog(),
     });
-    this.#outbox = new Outbox({
-      sequelize,
-      clock: this.#clock,
-      ...this.#renderOptions(),
-      lease: (now) => this.#leases.take(now),
-      db: (work) => this.#db(work),
-      committed: (rows, webhooks) => this.#dispatcher.sendSoon(rows, webhooks),
-    });
+    const sendSoon = (rows: CommittedRow[], webhooks: WebhookRecord[]): void => this.#dispatcher.sendSoon(rows, webhooks);
+    this.#events = new EventIntake({ ...base, render: this.#render, committed: sendSoon, failed: (err, m) => this.#dispatcher.sweepFailed(err, m) });
+    this.#outbox = new Outbox({ sequelize, clock, ...this.#render, lease: (now) => leases.take(now), db: (work) => db(work), committed: sendSoon });
   }
 
   /** Subscribes the outbox writer to the chat events of `hooks`. */
@@ -224,7 +197,7 @@ export class DeliveryEngine implements WebhookEngine {
       deliveryId,
       webhookId: webhook.id,
       event: 'webhook.test',
-      body: renderBody(webhook.format, envelope, this.#renderOptions()),
+      body: renderBody(webhook.format, envelope, this.#render),
       isTest: true,
       createdAt: now,
       nextAttemptAt: now,
@@ -266,48 +239,7 @@ export class DeliveryEngine implements WebhookEngine {
    * deliveries. One fan-out runs at a time: the events committed meanwhile go in the next one.
    */
   dispatchEvents(eventIds: number[]): void {
-    if (this.#runtime.stopping) return;
-    this.#eventIds.push(...eventIds);
-    this.#runtime.drain({
-      name: 'fanning out webhook events',
-      pending: () => this.#eventIds.length > 0,
-      step: async () => {
-        await this.#fanOut(this.#eventIds.splice(0, FAN_OUT_BATCH));
-      },
-      // The events are still in the table: the retry sweep fans them out.
-      drop: () => {
-        this.#eventIds = [];
-      },
-    });
-  }
-
-  /**
-   * Events another process (or a delivery worker that died) left in the event outbox. A failing
-   * fan-out must not keep due rows from going out: it is logged and tried again in a second.
-   */
-  async #fanOutBacklog(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.#runtime.stopping || (await this.#fanOut(null)) < FAN_OUT_BATCH) break;
-      }
-    } catch (err) {
-      this.#dispatcher.sweepFailed(err, 'fanning out webhook events failed');
-    }
-  }
-
-  /** One fan-out transaction (these events, or the oldest left behind); answers how many events it took. */
-  async #fanOut(ids: number[] | null): Promise<number> {
-    const now = this.#clock.now();
-    const lease = (await insertIdsAreConsecutive(this.#sequelize)) ? this.#leases.take(now) : null;
-    const result = await this.#db(() => fanOutEvents(this.#sequelize, {
-      ...(ids ? { ids } : {}),
-      limit: ids?.length ?? FAN_OUT_BATCH,
-      now,
-      ...this.#renderOptions(),
-      lease,
-    }));
-    if (result.rows.length > 0) this.#dispatcher.sendSoon(result.rows, result.webhooks);
-    return result.events;
+    this.#events.dispatch(eventIds);
   }
 
   /** Resolves when no attempt, claim or sweep is in progress. */
@@ -337,9 +269,5 @@ export class DeliveryEngine implements WebhookEngine {
       this.#runtime.abort();
       await this.idle();
     }
-  }
-
-  #renderOptions(): { publicUrl?: string } {
-    return this.#config.PUBLIC_URL ? { publicUrl: this.#config.PUBLIC_URL } : {};
   }
 }
