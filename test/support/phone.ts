@@ -59,3 +59,10 @@ export async function expectNoSeriousAxe(page: Page): Promise<string[]> {
   expect(serious.map((f) => `${f.impact}:${f.id} at ${f.targets.join(', ')}`)).toEqual([]);
   return findings.map((f) => `${f.impact}:${f.id}`);
 }
+
+/** Fails on any axe-core finding, whatever its impact (minor and moderate included). */
+export async function expectNoAxe(page: Page): Promise<string[]> {
+  const findings = await axeFindings(page);
+  expect(findings.map((f) => `${f.impact}:${f.id} at ${f.targets.join(', ')}`)).toEqual([]);
+  return findings.map((f) => `${f.impact}:${f.id}`);
+}
