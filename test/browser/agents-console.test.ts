@@ -12,7 +12,7 @@ import type { Socket } from 'socket.io-client';
 import { projectRoot } from '../../src/server.js';
 import { launchBrowser } from '../support/browser.js';
 import { dialects } from '../support/databases.js';
-import { expectNoSeriousAxe, fitsPhone, PHONE } from '../support/phone.js';
+import { expectNoAxe, fitsPhone, PHONE } from '../support/phone.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { connectWidget, next, ok } from '../chat/clients.js';
@@ -53,7 +53,7 @@ describe.each(dialects)('a team of agents in Chromium, on %s', (dialect) => {
 
   /** axe-core on the page: fails on any serious or critical finding, keeps every finding for the report. */
   async function axe(page: Page, name: string): Promise<void> {
-    axeResults[name] = await expectNoSeriousAxe(page);
+    axeResults[name] = await expectNoAxe(page);
   }
 
   async function shot(page: Page, name: string): Promise<void> {

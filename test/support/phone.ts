@@ -52,14 +52,6 @@ export async function axeFindings(page: Page): Promise<AxeFinding[]> {
   });
 }
 
-/** Fails on any serious or critical axe-core finding; returns all of them as "impact:rule" for a report. */
-export async function expectNoSeriousAxe(page: Page): Promise<string[]> {
-  const findings = await axeFindings(page);
-  const serious = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
-  expect(serious.map((f) => `${f.impact}:${f.id} at ${f.targets.join(', ')}`)).toEqual([]);
-  return findings.map((f) => `${f.impact}:${f.id}`);
-}
-
 /** Fails on any axe-core finding, whatever its impact (minor and moderate included). */
 export async function expectNoAxe(page: Page): Promise<string[]> {
   const findings = await axeFindings(page);
