@@ -1,4 +1,5 @@
-// Runs before `npm test` and `npm run test:chaos`: the suite needs Chromium, MariaDB and Redis. Each
+// Runs before `npm test` and `npm run test:chaos`: the suite needs Chromium, MariaDB, Redis and
+// Python's prometheus_client (Prometheus's own client reads the /metrics exposition in a test). Each
 // is checked (all at once, well under a second when present); what is missing is brought when this
 // machine can (root on Debian: apt-get, start-stop-daemon, redis-server), otherwise named with the
 // way to get it, and the run stops before jest prints a hundred confusing failures.
@@ -7,6 +8,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const pythonPath = process.env.PROMETHEUS_PYTHON ?? '/usr/bin/python3';
 const mysqlUrl = new URL(process.env.MYSQL_TEST_URL ?? 'mysql://root@127.0.0.1:3306');
 const redisUrl = new URL(process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379');
 const isRoot = process.getuid?.() === 0;
@@ -28,6 +30,11 @@ async function waitFor(check, ms) {
 function sh(command, args, env = {}) {
   console.log(`pretest: ${command} ${args.join(' ')}`);
   return spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status === 0;
+}
+
+function prometheusClientReady() {
+  const run = spawnSync(pythonPath, ['-c', 'import prometheus_client.parser'], { encoding: 'utf8' });
+  return run.status === 0 ? true : (run.error?.code ?? (run.stderr.trim().split('\n').pop() || `exit ${run.status}`));
 }
 
 function chromiumReady() {
@@ -74,6 +81,14 @@ const services = [
       !process.env.CHROMIUM_PATH && isRoot && existsSync('/usr/bin/apt-get') &&
       sh('apt-get', ['update']) && sh('apt-get', ['install', '-y', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' }),
     help: 'install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary',
+  },
+  {
+    name: `Python's prometheus_client (${pythonPath}), for the /metrics test`,
+    ready: prometheusClientReady,
+    bring: () =>
+      !process.env.PROMETHEUS_PYTHON && isRoot && existsSync('/usr/bin/apt-get') &&
+      sh('apt-get', ['update']) && sh('apt-get', ['install', '-y', 'python3-prometheus-client'], { DEBIAN_FRONTEND: 'noninteractive' }),
+    help: 'install it (Debian/Ubuntu: sudo apt-get install python3-prometheus-client) or set PROMETHEUS_PYTHON to a python3 that can import prometheus_client',
   },
   {
     name: `MariaDB at ${mysqlUrl.host} (user ${mysqlUrl.username || 'root'})`,

@@ -1,6 +1,7 @@
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { parsePrometheusText, sampleValue, type Family } from '../support/prometheus-text.js';
+import { readWithPrometheusClient } from '../support/prometheus-client.js';
 import { apiClient, webhookBody } from '../webhooks/api/helpers.js';
 import { connectAgent, connectWidget, ok } from '../chat/clients.js';
 import type { TestDialect } from '../support/databases.js';
@@ -88,6 +89,18 @@ describe.each(modes)('GET /metrics on %s', (_name, dialect, env) => {
       // The process defaults.
       expect(families.get('process_cpu_user_seconds_total')?.type).toBe('counter');
       expect(families.get('nodejs_heap_size_total_bytes')?.type).toBe('gauge');
+      // The same exposition read by Prometheus's own client: every sample ours reads, with its value.
+      const text = (await scrape(t.url)).text;
+      const theirs = readWithPrometheusClient(text);
+      const key = (name: string, labels: Record<string, string>) => `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+      const theirValues = new Map(theirs.map((s) => [key(s.name, s.labels), s.value]));
+      const ours = [...parsePrometheusText(text).values()].flatMap((f) => f.samples);
+      expect(theirs).toHaveLength(ours.length);
+      // toEqual takes NaN as equal to NaN (prom-client writes `Nan` for a lag with no samples yet).
+      for (const sample of ours) expect([sample.name, theirValues.get(key(sample.name, sample.labels))]).toEqual([sample.name, sample.value]);
+      const attemptsFamily = theirs.find((s) => s.name === 'livechat_webhook_attempts_total');
+      expect(attemptsFamily?.type).toBe('counter');
+      expect(theirs.find((s) => s.name === 'livechat_webhook_attempt_duration_seconds_count' && s.labels.webhook_id === id)).toMatchObject({ type: 'histogram', value: 3 });
       // Bounded labels: no delivery id, no URL, anywhere.
       for (const family of families.values()) {
         for (const sample of family.samples) {
@@ -112,6 +125,8 @@ describe('the exposition parser used above', () => {
     expect(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n')).toThrow(/repeated/);
     expect(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 1\n')).toThrow(/cumulative/);
     expect(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\nh_sum 1\n')).toThrow(/\+Inf/);
+    expect(() => readWithPrometheusClient('# TYPE x counter\nx{a="1} 1\n')).toThrow(/prometheus_client refused/);
+    expect(parsePrometheusText('# TYPE g gauge\ng Nan\n').get('g')!.samples[0]!.value).toBeNaN();
     const ok = parsePrometheusText('# HELP x a \\\\ b\n# TYPE x gauge\nx{a="q\\"x\\ny",b="2"} -1.5e3\n');
     expect(ok.get('x')!.samples[0]).toEqual({ name: 'x', labels: { a: 'q"x\ny', b: '2' }, value: -1500 });
   });

@@ -104,10 +104,11 @@ function unescape(raw: string, quotes: boolean, where: string): string {
   });
 }
 
+/** Values as Prometheus reads them (Go's ParseFloat): Inf and NaN in any case; prom-client writes `Nan`. */
 function parseValue(text: string, where: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  if (/^\+?inf(inity)?$/i.test(text)) return Infinity;
+  if (/^-inf(inity)?$/i.test(text)) return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value ${text}, ${where}`);
   return Number(text);
 }
