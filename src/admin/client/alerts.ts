@@ -80,7 +80,14 @@ export class Alerts {
   raise(alert: Alert, agentIsLooking: boolean): void {
     if (this.sound) beep();
     if (!this.desktop || agentIsLooking) return;
-    const n = new Notification(alert.title, { body: alert.body, tag: alert.tag });
+    let n: Notification;
+    try {
+      n = new Notification(alert.title, { body: alert.body, tag: alert.tag });
+    } catch {
+      // Chrome on Android has no page notifications (only a service worker's): the constructor
+      // throws, and the list and title must still update. The title count and badges remain.
+      return;
+    }
     n.onclick = () => {
       window.focus();
       alert.onClick();
