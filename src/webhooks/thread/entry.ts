@@ -12,7 +12,7 @@ import { createDeliveryGot } from '../http/sender.js';
 import { sharedWebhookLimits } from '../delivery/shared-limits.js';
 import { connectRedis, type RedisLink } from '../../redis/link.js';
 import { deliveryWorkerMethods, type DeliveryWorkerApi, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
-import { serve } from './rpc.js';
+import { serve, type RpcMessage } from './rpc.js';
 import { SharedClock } from './shared-clock.js';
 
 /**
@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   });
 
   serve<DeliveryWorkerApi>(port, engine, deliveryWorkerMethods);
-  port.on('message', (message: ToWorker) => {
+  // The calls go to serve(); these are the messages that are only told.
+  port.on('message', (message: ToWorker | RpcMessage) => {
     switch (message.type) {
       case 'events':
         engine.dispatchEvents(message.ids);
