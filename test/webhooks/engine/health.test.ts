@@ -1,6 +1,6 @@
 import { startReceiver, type Receiver } from '../../support/receiver.js';
 import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
-import { retryNow, engineCases, startHarness, type Harness } from '../../support/engine-rig.js';
+import { engineCases, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 
 describe.each(engineCases)('webhook health rule on %s, %s engine', (dialect, mode) => {
   let h: Harness<WebhookEngine>;
