@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
 import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
-import { messageData, retryNow, engineCases, startHarness, type Harness } from '../../support/engine-rig.js';
+import { engineCases, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 

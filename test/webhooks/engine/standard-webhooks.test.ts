@@ -9,7 +9,7 @@ import { verifyStandardWebhookDetailed, verifyWebhook } from '../../../src/webho
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/receiver.js';
 import { ThreadedDeliveryEngine } from '../../../src/webhooks/thread/host.js';
 import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
-import { appKey, messageData, retryNow, engineCases, startHarness, type Harness } from '../../support/engine-rig.js';
+import { appKey, engineCases, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 import { libraries, verifyWith } from './standard-libraries.js';
 
 const formats = ['json', 'slack', 'discord'] as const;
