@@ -156,6 +156,9 @@ async function buildThreadedEngine(sequelize: Sequelize, config: Config, clock: 
     ...(userAgent ? { userAgent } : {}),
   });
   if (built.mode !== 'thread') throw new Error(`the engine did not start in a worker thread on ${config.DATABASE_URL.dialect}`);
+  // The worker sweeps once as it starts (for rows a previous run left): over before a test begins,
+  // or it could claim rows the test writes straight to the table, as no inline engine would.
+  await built.engine.idle();
   const hooks = new HookBus(logger);
   built.engine.attach(hooks);
   return { engine: built.engine, hooks, stop: built.stop };

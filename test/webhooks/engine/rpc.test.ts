@@ -6,6 +6,7 @@ import { ApiError, NotFoundError, TooManyAttemptsError, ValidationError } from '
 import { createLogger } from '../../../src/logger.js';
 import { BlockedAddressError } from '../../../src/webhooks/http/address-guard.js';
 import { decodeError, encodeError } from '../../../src/webhooks/thread/error-codec.js';
+import { wantsDeliveryThread } from '../../../src/webhooks/thread/host.js';
 import { createProxy, type Remote } from '../../../src/webhooks/thread/rpc.js';
 import { startWorker } from '../../../src/webhooks/thread/start-worker.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
@@ -141,6 +142,8 @@ describe('the REST API answers the engine actions alike, inline and from the wor
     receiver = await startReceiver();
     for (const mode of ['inline', 'thread'] as const) {
       const t = await startTestServer('mysql', { WEBHOOK_WORKER: mode });
+      // The predicate buildDeliveryEngine follows: this server's engine runs where its name says.
+      expect(wantsDeliveryThread(t.config, t.server.sequelize)).toBe(mode === 'thread');
       const api = apiClient(t.url);
       const created = await api.post('/webhooks', webhookBody(receiver.url, { is_active: false }));
       const [deliveryId] = await seedDeliveries(t.server.sequelize, created.body.data.id, [{ status: 'failed', createdAt: new Date(Date.now() - 60_000) }]);
