@@ -90,6 +90,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     this.#post({ type: 'sweeper', expression });
   }
 
+  // The API's calls, answered by the worker's engine (errors keep their class: see error-codec.ts).
   readonly sendTest = this.#remote.sendTest;
   readonly redeliver = this.#remote.redeliver;
   readonly recover = this.#remote.recover;
