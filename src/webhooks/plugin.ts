@@ -1,20 +1,15 @@
 import { join } from 'node:path';
-import got from 'got';
 import { webhookMigrations } from '../../migrations/index.js';
 import { SecretBox, loadAppKey } from '../crypto/secret-box.js';
 import type { PluginHost, PluginInstance } from '../plugins/host.js';
 import { packageRoot } from '../package-root.js';
-import { createAddressGuard } from './http/address-guard.js';
 import { webhooksAdminRoutes } from './admin/routes.js';
 import { createWebhooksApi } from './api/index.js';
-import { DeliveryEngine, type WebhookEngine } from './delivery/engine.js';
-import { createDeliveryGot } from './http/sender.js';
+import { buildDeliveryEngine } from './delivery/build.js';
+import type { WebhookEngine } from './delivery/engine.js';
 import { createRetentionPruner } from './delivery/retention.js';
-import { sharedWebhookLimits } from './delivery/shared-limits.js';
-import { ThreadedDeliveryEngine, wantsDeliveryThread } from './thread/host.js';
 import { MetricsHub } from '../metrics/registry.js';
 import { metricsRoute } from '../metrics/route.js';
-import { registerAttemptMetrics } from './delivery/metrics.js';
 import { registerBacklogMetrics } from './delivery/backlog-metrics.js';
 
 /** The webhooks plugin's tables. */
@@ -35,25 +30,9 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
   const secretBox = new SecretBox(appKey);
   const metrics = host.metrics ?? ownMetrics(host);
   registerBacklogMetrics(metrics.registry, sequelize);
-  let engine: WebhookEngine;
-  let closeHttp = () => {};
-  if (wantsDeliveryThread(config, sequelize)) {
-    // Deliveries go out from a worker thread: HTTP to receivers never shares the chat's event loop.
-    // The worker opens a Redis connection of its own: every POST asks Redis first, and a round
-    // trip through the chat's thread for each would put delivery work back on the chat's event loop.
-    const threaded = new ThreadedDeliveryEngine({ sequelize, config, logger, appKey, ...(host.redis ? { redisNamespace: host.redis.namespace } : {}) });
-    await threaded.start();
-    // The worker counts its attempts; every scrape reads them.
-    metrics.addSource(() => threaded.metrics());
-    engine = threaded;
-  } else {
-    const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
-    const http = createDeliveryGot(got, guard);
-    const shared = host.redis ? sharedWebhookLimits(host.redis, config, logger) : null;
-    const attempts = registerAttemptMetrics(metrics.registry);
-    engine = new DeliveryEngine({ sequelize, config, logger, secretBox, got: http.got, guard, shared, metrics: attempts });
-    closeHttp = () => http.close();
-  }
+  // In a worker thread (WEBHOOK_WORKER=thread on MariaDB) or in this one: the same calls either way.
+  const delivery = await buildDeliveryEngine({ sequelize, config, logger, appKey, secretBox, metrics, redis: host.redis ?? null });
+  const { engine } = delivery;
   engine.attach(host.hooks);
   host.router.use(createWebhooksApi({ sequelize, config, engine, secretBox, logger, requireApiKey: host.auth.requireApiKey }));
   if (host.admin) host.router.use(webhooksAdminRoutes({ root: packageRoot, admin: host.admin, requireAdmin: host.auth.requireAdmin, logger }));
@@ -66,8 +45,7 @@ export async function register(host: PluginHost): Promise<WebhooksPluginInstance
     engine,
     stop: async () => {
       await retention.stop();
-      await engine.stop();
-      closeHttp();
+      await delivery.stop();
     },
   };
 }

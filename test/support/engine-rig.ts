@@ -10,19 +10,29 @@ import { HookBus } from '../../src/hooks.js';
 import { createLogger } from '../../src/logger.js';
 import type { MessageData } from '../../src/events.js';
 import { createAddressGuard } from '../../src/webhooks/http/address-guard.js';
-import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/webhooks/delivery/engine.js';
+import { DeliveryEngine, type DeliveryEngineOptions, type WebhookEngine } from '../../src/webhooks/delivery/engine.js';
+import { buildDeliveryEngine } from '../../src/webhooks/delivery/build.js';
+import { SharedClock } from '../../src/webhooks/thread/shared-clock.js';
+import { MetricsHub } from '../../src/metrics/registry.js';
 import { createDeliveryGot } from '../../src/webhooks/http/sender.js';
 import { parseBool, parseDate, sqlDate } from '../../src/webhooks/db/values.js';
 import { createTestDatabase, type TestDialect } from './databases.js';
 
-/** A clock the test moves by hand: retries become due when the test says so, not after a sleep. */
-export class TestClock {
-  #t = Date.now();
-  now = (): Date => new Date(this.#t);
-  advance(ms: number): void {
-    this.#t += ms;
-  }
-}
+/**
+ * A clock the test moves by hand: retries become due when the test says so, not after a sleep.
+ * Its time is in shared memory, so an engine in a worker thread reads it too.
+ */
+export class TestClock extends SharedClock {}
+
+/** Where a harness's engine runs: in the test's thread, or in a worker thread as WEBHOOK_WORKER=thread runs it. */
+export type EngineMode = 'inline' | 'thread';
+export const engineModes: EngineMode[] = ['inline', 'thread'];
+/** Each database with the inline engine, and MariaDB with the worker thread (the only database it runs on). */
+export const engineCases: [TestDialect, EngineMode][] = [
+  ['mysql', 'inline'],
+  ['sqlite', 'inline'],
+  ['mysql', 'thread'],
+];
 
 export const testEnv: Record<string, string> = {
   WEBHOOK_ALLOW_HTTP: 'true',
@@ -39,15 +49,16 @@ export interface EngineRig {
   close(): Promise<void>;
 }
 
-export interface Harness {
+export interface Harness<Engine extends WebhookEngine = DeliveryEngine> {
   dialect: TestDialect;
+  mode: EngineMode;
   url: string;
   sequelize: Sequelize;
   config: Config;
   clock: TestClock;
   secretBox: SecretBox;
   hooks: HookBus;
-  engine: DeliveryEngine;
+  engine: Engine;
   /** A second engine (own pool, own got, own hook bus) on the same database, as another process would be. */
   startEngine(env?: Record<string, string>, options?: Partial<DeliveryEngineOptions>): Promise<EngineRig>;
   createWebhook(input: { url: string; events?: string[]; secret?: string; format?: string; isActive?: boolean; name?: string }): Promise<number>;
@@ -112,31 +123,71 @@ async function buildEngine(
   config: Config,
   clock: TestClock,
   options: Partial<DeliveryEngineOptions> = {},
-): Promise<{ engine: DeliveryEngine; hooks: HookBus; closeGot(): void }> {
+): Promise<{ engine: DeliveryEngine; hooks: HookBus; stop(): Promise<void> }> {
   const logger = createLogger(config.LOG_LEVEL);
   const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
   const http = createDeliveryGot(got, guard);
   const hooks = new HookBus(logger);
   const engine = new DeliveryEngine({ sequelize, config, logger, secretBox: new SecretBox(appKey), got: http.got, guard, clock, ...options });
   engine.attach(hooks);
-  return { engine, hooks, closeGot: http.close };
+  const stop = async () => {
+    await engine.stop();
+    http.close();
+  };
+  return { engine, hooks, stop };
+}
+
+/**
+ * The engine in a worker thread, started as the plugin starts it, reading the harness's clock.
+ * Only the User-Agent of the engine options crosses to the worker.
+ */
+async function buildThreadedEngine(sequelize: Sequelize, config: Config, clock: TestClock, options: Partial<DeliveryEngineOptions>) {
+  const { userAgent, ...others } = options;
+  if (Object.keys(others).length > 0) throw new Error(`a threaded harness takes no engine options but userAgent (got ${Object.keys(others).join(', ')})`);
+  const logger = createLogger(config.LOG_LEVEL);
+  const built = await buildDeliveryEngine({
+    sequelize,
+    config: { ...config, WEBHOOK_WORKER: 'thread' },
+    logger,
+    appKey,
+    secretBox: new SecretBox(appKey),
+    metrics: new MetricsHub({ defaults: false }),
+    clock,
+    ...(userAgent ? { userAgent } : {}),
+  });
+  if (built.mode !== 'thread') throw new Error(`the engine did not start in a worker thread on ${config.DATABASE_URL.dialect}`);
+  // The worker sweeps once as it starts (for rows a previous run left): over before a test begins,
+  // or it could claim rows the test writes straight to the table, as no inline engine would.
+  await built.engine.idle();
+  const hooks = new HookBus(logger);
+  built.engine.attach(hooks);
+  return { engine: built.engine, hooks, stop: built.stop };
 }
 
 /**
  * A migrated database of its own (MariaDB or SQLite) with a DeliveryEngine on it, a hook bus to
- * emit on, and a hand-moved clock. Nothing is mocked: real database, real HTTP.
+ * emit on, and a hand-moved clock. Nothing is mocked: real database, real HTTP. With mode
+ * 'thread' (MariaDB) the engine runs in a worker thread, as WEBHOOK_WORKER=thread runs it.
  */
-export async function startHarness(dialect: TestDialect, env: Record<string, string> = {}, options: Partial<DeliveryEngineOptions> = {}): Promise<Harness> {
+export function startHarness(dialect: TestDialect, env?: Record<string, string>, options?: Partial<DeliveryEngineOptions>, mode?: 'inline'): Promise<Harness>;
+export function startHarness(dialect: TestDialect, env: Record<string, string>, options: Partial<DeliveryEngineOptions>, mode: EngineMode): Promise<Harness<WebhookEngine>>;
+export async function startHarness(
+  dialect: TestDialect,
+  env: Record<string, string> = {},
+  options: Partial<DeliveryEngineOptions> = {},
+  mode: EngineMode = 'inline',
+): Promise<Harness<WebhookEngine>> {
   const db = await createTestDatabase(dialect);
   const config = loadConfig({ DATABASE_URL: db.url, ...testEnv, ...env });
   const sequelize = await connectDatabase(config.DATABASE_URL);
   await migrateUp(sequelize, [...coreMigrations, ...webhookMigrations]);
   const clock = new TestClock();
-  const main = await buildEngine(sequelize, config, clock, options);
+  const main = mode === 'thread' ? await buildThreadedEngine(sequelize, config, clock, options) : await buildEngine(sequelize, config, clock, options);
   const extra: EngineRig[] = [];
 
-  const h: Harness = {
+  const h: Harness<WebhookEngine> = {
     dialect,
+    mode,
     url: db.url,
     sequelize,
     config,
@@ -155,8 +206,7 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
         close: async () => {
           if (!extra.includes(rig)) return;
           extra.splice(extra.indexOf(rig), 1);
-          await built.engine.stop();
-          built.closeGot();
+          await built.stop();
           await s.close();
         },
       };
@@ -234,8 +284,7 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
     },
     close: async () => {
       for (const rig of extra) await rig.close();
-      await main.engine.stop();
-      main.closeGot();
+      await main.stop();
       await sequelize.close();
       await db.drop();
     },
@@ -244,7 +293,7 @@ export async function startHarness(dialect: TestDialect, env: Record<string, str
 }
 
 /** Moves the clock past the next retry and sweeps until the started attempts are recorded. */
-export async function retryNow(h: Pick<Harness, 'clock' | 'engine'>, ms = 60_000): Promise<number> {
+export async function retryNow(h: { clock: TestClock; engine: WebhookEngine }, ms = 60_000): Promise<number> {
   h.clock.advance(ms);
   const started = await h.engine.sweepOnce();
   await h.engine.idle();

@@ -6,12 +6,14 @@ import { connectDatabase } from '../../db/connect.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { createLogger } from '../../logger.js';
 import { createAddressGuard } from '../http/address-guard.js';
-import { DeliveryEngine } from '../delivery/engine.js';
+import { DeliveryEngine, type DeliveryEngineOptions } from '../delivery/engine.js';
 import { registerAttemptMetrics } from '../delivery/metrics.js';
 import { createDeliveryGot } from '../http/sender.js';
 import { sharedWebhookLimits } from '../delivery/shared-limits.js';
 import { connectRedis, type RedisLink } from '../../redis/link.js';
-import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
+import { deliveryWorkerMethods, type DeliveryWorkerApi, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { serve, type RpcMessage } from './rpc.js';
+import { SharedClock } from './shared-clock.js';
 
 /**
  * The delivery worker: a DeliveryEngine on an event loop (and connections) of its own. The chat's
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   const redis = init.redisNamespace && config.REDIS_URL ? connectInBackground(config.REDIS_URL, init.redisNamespace, logger) : null;
   // Counted here, in the thread that makes the attempts; the chat's thread reads them at each scrape.
   const metrics = new Registry();
-  const engine = new DeliveryEngine({
+  const options: DeliveryEngineOptions = {
     metrics: registerAttemptMetrics(metrics),
     sequelize,
     config,
@@ -50,26 +52,19 @@ async function main(): Promise<void> {
     guard,
     ...(init.userAgent ? { userAgent: init.userAgent } : {}),
     shared: redis ? sharedWebhookLimits(() => redis.link, config, logger) : null,
+    ...(init.clock ? { clock: new SharedClock(init.clock) } : {}),
+  };
+  const engine = new WorkerEngine(options, metrics, async () => {
+    await redis?.close();
+    http.close();
+    await sequelize.close();
+    // Nothing is left to keep this thread alive: it ends once the answer is posted.
+    port.unref();
   });
 
-  const calls: { [K in keyof WorkerCalls]: (...args: WorkerCalls[K]) => Promise<unknown> } = {
-    sendTest: (webhookId) => engine.sendTest(webhookId),
-    redeliver: (webhookId, deliveryId) => engine.redeliver(webhookId, deliveryId),
-    recover: (webhookId, since, until) => engine.recover(webhookId, since, until),
-    sweepOnce: () => engine.sweepOnce(),
-    idle: () => engine.idle(),
-    metrics: () => metrics.getMetricsAsJSON(),
-    stop: async () => {
-      await engine.stop();
-      await redis?.close();
-      http.close();
-      await sequelize.close();
-      // Nothing is left to keep this thread alive: it ends once the answer is posted.
-      port.unref();
-    },
-  };
-
-  port.on('message', (message: ToWorker) => {
+  serve<DeliveryWorkerApi>(port, engine, deliveryWorkerMethods);
+  // The calls go to serve(); these are the messages that are only told.
+  port.on('message', (message: ToWorker | RpcMessage) => {
     switch (message.type) {
       case 'events':
         engine.dispatchEvents(message.ids);
@@ -79,22 +74,31 @@ async function main(): Promise<void> {
         return;
       case 'sweeper':
         engine.startSweeper(message.expression);
-        return;
-      case 'call': {
-        const run = calls[message.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
-        if (!run) return post({ type: 'answer', id: message.id, ok: false, message: `unknown call ${String(message.method)}` });
-        Promise.resolve()
-          .then(() => run(...message.args))
-          .then(
-            (value) => post({ type: 'answer', id: message.id, ok: true, value }),
-            (err: unknown) => post({ type: 'answer', id: message.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
-          );
-      }
     }
   });
   post({ type: 'ready' });
   // Events and deliveries left by a previous run (or by a worker that died) go out now.
   engine.sweepOnce().catch((err: unknown) => logger.error({ err }, 'the first webhook sweep failed'));
+}
+
+/** The engine with what only the worker has: its metrics registry, and connections to close once stopped. */
+class WorkerEngine extends DeliveryEngine implements DeliveryWorkerApi {
+  constructor(
+    options: DeliveryEngineOptions,
+    private readonly registry: Registry,
+    private readonly release: () => Promise<void>,
+  ) {
+    super(options);
+  }
+
+  metrics() {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.release();
+  }
 }
 
 /**

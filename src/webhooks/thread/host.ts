@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
@@ -6,9 +6,12 @@ import { hasSessionReadCommitted } from '../../db/connect.js';
 import { chatEvents } from '../../events.js';
 import type { HookBus } from '../../hooks.js';
 import type { Logger } from '../../logger.js';
-import type { AttemptResult, WebhookEngine } from '../delivery/engine.js';
+import type { WebhookEngine } from '../delivery/engine.js';
 import { EventOutbox } from '../outbox/event-outbox.js';
-import type { FromWorker, ToWorker, WorkerCalls, WorkerInit } from './protocol.js';
+import { deliveryWorkerMethods, type DeliveryWorkerApi, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { createProxy } from './rpc.js';
+import type { SharedClock } from './shared-clock.js';
+import { startWorker } from './start-worker.js';
 
 export interface ThreadedEngineOptions {
   sequelize: Sequelize;
@@ -22,6 +25,8 @@ export interface ThreadedEngineOptions {
   restartDelayMs?: number;
   /** Share webhook pauses and caps through REDIS_URL under this key prefix (the chat's own link's). */
   redisNamespace?: string;
+  /** A clock the worker's engine reads instead of the system's (tests move it by hand). */
+  clock?: SharedClock;
 }
 
 /**
@@ -47,10 +52,12 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
   readonly #logger: Logger;
   readonly #outbox: EventOutbox;
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  /** The calls, made in whichever worker is running (see #running). */
+  readonly #remote = createProxy<DeliveryWorkerApi>(() => this.#running(), deliveryWorkerMethods, {
+    closed: () => new Error('the delivery worker stopped'),
+  });
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
-  #callSeq = 0;
   #sweeperExpression: string | null = null;
   #stopping = false;
   #stopped: Promise<void> | null = null;
@@ -83,34 +90,21 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     this.#post({ type: 'sweeper', expression });
   }
 
-  sendTest(webhookId: number): Promise<AttemptResult | null> {
-    return this.#call('sendTest', [webhookId]) as Promise<AttemptResult | null>;
-  }
-
-  redeliver(webhookId: number, deliveryId: string): Promise<boolean> {
-    return this.#call('redeliver', [webhookId, deliveryId]) as Promise<boolean>;
-  }
-
-  recover(webhookId: number, since: Date, until: Date): Promise<number> {
-    return this.#call('recover', [webhookId, since, until]) as Promise<number>;
-  }
+  // The API's calls, answered by the worker's engine (errors keep their class: see error-codec.ts).
+  readonly sendTest = this.#remote.sendTest;
+  readonly redeliver = this.#remote.redeliver;
+  readonly recover = this.#remote.recover;
+  readonly sweepOnce = this.#remote.sweepOnce;
+  readonly idle = this.#remote.idle;
 
   wake(): void {
     this.#post({ type: 'wake' });
   }
 
-  sweepOnce(): Promise<number> {
-    return this.#call('sweepOnce', []) as Promise<number>;
-  }
-
-  idle(): Promise<void> {
-    return this.#call('idle', []) as Promise<void>;
-  }
-
   /** The worker's attempt metrics (prom-client JSON); none while no worker runs. */
   async metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
     if (!this.#worker) return [];
-    return (await this.#call('metrics', [])) as MetricObjectWithValues<MetricValue<string>>[];
+    return this.#remote.metrics();
   }
 
   /** The worker's engine stops (in-flight attempts finish or are aborted after the grace period), then the thread ends. */
@@ -127,7 +121,7 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     try {
-      await this.#call('stop', []);
+      await this.#remote.stop();
     } catch (err) {
       this.#logger.error({ err }, 'the delivery worker did not stop cleanly');
       await worker.terminate();
@@ -147,14 +141,15 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
       nice: this.#options.nice ?? 10,
       ...(this.#options.userAgent ? { userAgent: this.#options.userAgent } : {}),
       ...(this.#options.redisNamespace ? { redisNamespace: this.#options.redisNamespace } : {}),
+      ...(this.#options.clock ? { clock: this.#options.clock.buffer } : {}),
     };
-    const worker = startWorker(init);
+    // entry.ts beside this module when it runs from the sources (tests, tsx), entry.js once built.
+    const worker = startWorker(new URL(import.meta.url.endsWith('.ts') ? './entry.ts' : './entry.js', import.meta.url), init);
     this.#worker = worker;
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'failed') reject(new Error(`the delivery worker could not start: ${message.message}`));
-        else this.#received(message);
       });
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the delivery worker exited with code ${code} while starting`)));
@@ -171,21 +166,10 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     if (this.#sweeperExpression) this.#post({ type: 'sweeper', expression: this.#sweeperExpression });
   }
 
-  #received(message: FromWorker): void {
-    if (message.type === 'answer') {
-      const call = this.#pending.get(message.id);
-      if (!call) return;
-      this.#pending.delete(message.id);
-      if (message.ok) call.resolve(message.value);
-      else call.reject(new Error(message.message));
-    }
-  }
-
   #exited(worker: Worker, code: number): void {
     if (this.#worker !== worker) return;
+    // The proxy has failed the calls it was waiting on in this worker.
     this.#worker = null;
-    for (const call of this.#pending.values()) call.reject(new Error('the delivery worker stopped'));
-    this.#pending.clear();
     // A worker that never started fails start() instead; one stopped on purpose stays stopped.
     if (this.#stopping || !this.#started) return;
     // Its leased rows come due again when their leases expire; the others are due now.
@@ -203,26 +187,10 @@ export class ThreadedDeliveryEngine implements WebhookEngine {
     this.#worker?.postMessage(message);
   }
 
-  async #call<K extends keyof WorkerCalls>(method: K, args: WorkerCalls[K]): Promise<unknown> {
+  /** The worker the next call goes to, once it has started. */
+  async #running(): Promise<Worker> {
     await this.#ready;
-    const worker = this.#worker;
-    if (!worker) throw new Error('the delivery worker is not running');
-    const id = ++this.#callSeq;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'call', id, method, args } as ToWorker);
-    });
+    if (!this.#worker) throw new Error('the delivery worker is not running');
+    return this.#worker;
   }
-}
-
-/**
- * Starts entry.js next to this module; from the TypeScript sources (tests, tsx) it is
- * loaded through tsx, since a worker does not inherit the loader of the thread that starts it.
- */
-function startWorker(init: WorkerInit): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./entry.js', here), { workerData: init });
-  const entry = new URL('./entry.ts', here).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
 }

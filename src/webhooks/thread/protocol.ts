@@ -1,4 +1,7 @@
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config } from '../../config.js';
+import type { WebhookEngine } from '../delivery/engine.js';
+import type { AsyncMethodName } from './rpc.js';
 
 /** What the chat's thread gives the delivery worker when it starts it. */
 export interface WorkerInit {
@@ -10,29 +13,29 @@ export interface WorkerInit {
   nice: number;
   /** The key prefix of the Redis the chat's thread shares with other instances (REDIS_URL); absent without one. */
   redisNamespace?: string;
+  /** The memory of a SharedClock the chat's thread moves (tests); absent, the worker reads the system clock. */
+  clock?: SharedArrayBuffer;
 }
 
-/** Engine methods the chat's thread calls in the worker; each answers once. */
-export interface WorkerCalls {
-  sendTest: [webhookId: number];
-  redeliver: [webhookId: number, deliveryId: string];
-  recover: [webhookId: number, since: Date, until: Date];
-  sweepOnce: [];
-  idle: [];
+/**
+ * What the chat's thread calls in the worker: every engine method that answers (a promise), so a
+ * method added to WebhookEngine is one here too, and the worker's attempt metrics.
+ */
+export type DeliveryWorkerApi = Pick<WebhookEngine, AsyncMethodName<WebhookEngine>> & {
   /** The worker's attempt metrics as prom-client JSON, summed into the chat thread's scrape. */
-  metrics: [];
-  stop: [];
-}
+  metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+};
 
+// A record, not a list, so the compiler names a method of DeliveryWorkerApi left out (or one too many).
+const calls: Record<keyof DeliveryWorkerApi, true> = { sendTest: true, redeliver: true, recover: true, sweepOnce: true, idle: true, stop: true, metrics: true };
+/** The calls the worker serves and the chat's thread's proxy makes (see rpc.ts). */
+export const deliveryWorkerMethods = Object.keys(calls) as (keyof DeliveryWorkerApi)[];
+
+/** The messages besides the calls: each is told, none answered. */
 export type ToWorker =
   /** Events the chat's thread committed to the event outbox: fan them out and send. */
   | { type: 'events'; ids: number[] }
   | { type: 'wake' }
-  | { type: 'sweeper'; expression: string }
-  | { [K in keyof WorkerCalls]: { type: 'call'; id: number; method: K; args: WorkerCalls[K] } }[keyof WorkerCalls];
+  | { type: 'sweeper'; expression: string };
 
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string }
-  | { type: 'answer'; id: number; ok: true; value: unknown }
-  | { type: 'answer'; id: number; ok: false; message: string };
+export type FromWorker = { type: 'ready' } | { type: 'failed'; message: string };

@@ -1,17 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { engineCases, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
-describe.each(dialects)('webhook delivery on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('webhook delivery on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    h = await startHarness(dialect);
+    h = await startHarness(dialect, {}, {}, mode);
     receiver = await startReceiver();
   });
   afterAll(async () => {

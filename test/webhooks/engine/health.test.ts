@@ -1,13 +1,13 @@
-import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { engineCases, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 
-describe.each(dialects)('webhook health rule on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('webhook health rule on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    h = await startHarness(dialect, { WEBHOOK_RETRY_DELAYS: '0.1', WEBHOOK_DISABLE_AFTER_FAILURES: '2', WEBHOOK_DISABLE_AFTER_DAYS: '1' });
+    h = await startHarness(dialect, { WEBHOOK_RETRY_DELAYS: '0.1', WEBHOOK_DISABLE_AFTER_FAILURES: '2', WEBHOOK_DISABLE_AFTER_DAYS: '1' }, {}, mode);
     receiver = await startReceiver();
   });
   afterAll(async () => {

@@ -1,19 +1,19 @@
-import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { engineCases, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 import type { SlackMessage } from '../../../src/webhooks/events/formats/slack.js';
 
 const everything = ['message.received', 'webhook.disabled', 'delivery.failed'];
 const operational = ['webhook.disabled', 'delivery.failed'];
 
-describe.each(dialects)('operational events (webhook.disabled, delivery.failed) on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('operational events (webhook.disabled, delivery.failed) on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let a: Receiver;
   let b: Receiver;
   let c: Receiver;
 
   beforeAll(async () => {
-    h = await startHarness(dialect, { WEBHOOK_RETRY_DELAYS: '0.2,0.4,0.6' });
+    h = await startHarness(dialect, { WEBHOOK_RETRY_DELAYS: '0.2,0.4,0.6' }, {}, mode);
     [a, b, c] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
   });
   afterAll(async () => {

@@ -1,14 +1,14 @@
-import { dialects } from '../../support/databases.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
-import { messageData, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { engineCases, messageData, startHarness, type Harness } from '../../support/engine-rig.js';
 
-describe.each(dialects)('webhook sender limits on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('webhook sender limits on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
   let other: Receiver;
 
   beforeAll(async () => {
-    h = await startHarness(dialect, { WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_CONCURRENCY_PER_WEBHOOK: '2' });
+    h = await startHarness(dialect, { WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_CONCURRENCY_PER_WEBHOOK: '2' }, {}, mode);
     receiver = await startReceiver();
     other = await startReceiver();
   });
@@ -128,13 +128,13 @@ describe.each(dialects)('webhook sender limits on %s', (dialect) => {
   });
 });
 
-describe.each(dialects)('address guard in the sender on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('address guard in the sender on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
 
   beforeAll(async () => {
     // No allow-list: the loopback receiver is a blocked address, as it would be in production.
-    h = await startHarness(dialect, { WEBHOOK_ALLOWED_HOSTS: '' });
+    h = await startHarness(dialect, { WEBHOOK_ALLOWED_HOSTS: '' }, {}, mode);
     receiver = await startReceiver();
   });
   afterAll(async () => {

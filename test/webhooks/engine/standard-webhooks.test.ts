@@ -6,10 +6,10 @@ import { createLogger } from '../../../src/logger.js';
 import { generateSecret } from '../../../src/webhooks/api/routes/webhooks.js';
 import { WebhookAdmin } from '../../../src/webhooks/db/webhook-admin.js';
 import { verifyStandardWebhookDetailed, verifyWebhook } from '../../../src/webhooks/verify.js';
-import { dialects } from '../../support/databases.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/receiver.js';
 import { ThreadedDeliveryEngine } from '../../../src/webhooks/thread/host.js';
-import { appKey, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { appKey, engineCases, messageData, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 import { libraries, verifyWith } from './standard-libraries.js';
 
 const formats = ['json', 'slack', 'discord'] as const;
@@ -19,13 +19,13 @@ const formats = ['json', 'slack', 'discord'] as const;
  * `standardwebhooks` and `svix` libraries exactly as a receiver uses them, and refused by them when
  * the body, the secret or the timestamp is wrong. Rotation: both secrets sign during the overlap.
  */
-describe.each(dialects)('Standard Webhooks signatures on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('Standard Webhooks signatures on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
   let admin: WebhookAdmin;
 
   beforeAll(async () => {
-    h = await startHarness(dialect);
+    h = await startHarness(dialect, {}, {}, mode);
     receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
     admin = new WebhookAdmin(h.sequelize);
   });

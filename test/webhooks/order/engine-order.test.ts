@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { claimDeliveries } from '../../../src/webhooks/db/claim.js';
 import type { NewDelivery } from '../../../src/webhooks/db/delivery-rows.js';
 import { insertDeliveries } from '../../../src/webhooks/db/insert-deliveries.js';
-import { dialects } from '../../support/databases.js';
-import { retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
+import type { WebhookEngine } from '../../../src/webhooks/delivery/engine.js';
+import { engineCases, retryNow, startHarness, type Harness } from '../../support/engine-rig.js';
 import { startReceiver, type Receiver } from '../../support/receiver.js';
 
 /**
@@ -12,7 +12,7 @@ import { startReceiver, type Receiver } from '../../support/receiver.js';
  */
 
 /** `count` rows of one conversation, bodies `{ n }` in order, due now. */
-async function insertConversation(h: Harness, webhookId: number, conversationId: number, count: number, from = 0): Promise<NewDelivery[]> {
+async function insertConversation(h: Harness<WebhookEngine>, webhookId: number, conversationId: number, count: number, from = 0): Promise<NewDelivery[]> {
   const now = h.clock.now();
   const rows: NewDelivery[] = Array.from({ length: count }, (_, i) => ({
     deliveryId: randomUUID(),
@@ -39,12 +39,12 @@ async function until(check: () => Promise<boolean> | boolean, ms = 20_000): Prom
   }
 }
 
-describe.each(dialects)('order per conversation in the engine on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('order per conversation in the engine on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    h = await startHarness(dialect);
+    h = await startHarness(dialect, {}, {}, mode);
     receiver = await startReceiver();
   });
   afterAll(async () => {
@@ -133,13 +133,13 @@ describe.each(dialects)('order per conversation in the engine on %s', (dialect) 
   });
 });
 
-describe.each(dialects)('a sweep reaches the heads behind rows that wait for them, on %s', (dialect) => {
-  let h: Harness;
+describe.each(engineCases)('a sweep reaches the heads behind rows that wait for them, on %s, %s engine', (dialect, mode) => {
+  let h: Harness<WebhookEngine>;
   let receiver: Receiver;
 
   beforeAll(async () => {
     // A batch smaller than the rows that stand in front of the heads.
-    h = await startHarness(dialect, { WEBHOOK_SWEEP_BATCH: '5' });
+    h = await startHarness(dialect, { WEBHOOK_SWEEP_BATCH: '5' }, {}, mode);
     receiver = await startReceiver();
   });
   afterAll(async () => {
