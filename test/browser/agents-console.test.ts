@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { projectRoot } from '../../src/server.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInToConsole, type ConsoleCredentials } from '../support/browser.js';
 import { dialects } from '../support/databases.js';
 import { expectNoAxe, fitsPhone, PHONE } from '../support/phone.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
@@ -39,17 +39,7 @@ describe.each(dialects)('a team of agents in Chromium, on %s', (dialect) => {
     return page;
   }
 
-  async function signIn(page: Page, fields: { email: string; password: string } | { apiKey: string }): Promise<void> {
-    await page.goto(`${t.url}/admin/login`);
-    if ('apiKey' in fields) await page.getByLabel('API key').fill(fields.apiKey);
-    else {
-      await page.getByLabel('Email').fill(fields.email);
-      await page.getByLabel('Password', { exact: true }).fill(fields.password);
-    }
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${t.url}/admin/conversations`);
-    await page.locator('#connection[data-state="live"]').waitFor();
-  }
+  const signIn = (page: Page, fields: ConsoleCredentials) => signInToConsole(page, t.url, fields);
 
   /** axe-core on the page: fails on any serious or critical finding, keeps every finding for the report. */
   async function axe(page: Page, name: string): Promise<void> {

@@ -8,7 +8,7 @@
 // Runs on MariaDB and SQLite.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, signInToConsole, type ConsoleCredentials } from '../support/browser.js';
 import { dialects } from '../support/databases.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../support/server.js';
 import { connectAgent, connectWidget, next, ok } from '../chat/clients.js';
@@ -86,17 +86,7 @@ describe.each(dialects)('sound and desktop notifications in the agent console, o
     return page;
   }
 
-  async function signIn(page: Page, fields: { email: string; password: string } | { apiKey: string }): Promise<void> {
-    await page.goto(`${t.url}/admin/login`);
-    if ('apiKey' in fields) await page.getByLabel('API key').fill(fields.apiKey);
-    else {
-      await page.getByLabel('Email').fill(fields.email);
-      await page.getByLabel('Password', { exact: true }).fill(fields.password);
-    }
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${t.url}/admin/conversations`);
-    await page.locator('#connection[data-state="live"]').waitFor();
-  }
+  const signIn = (page: Page, fields: ConsoleCredentials) => signInToConsole(page, t.url, fields);
 
   const records = (page: Page) => page.evaluate(() => {
     const { notifications, tones } = (window as unknown as Recorded).__alerts;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,4 +24,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+export type ConsoleCredentials = { email: string; password: string } | { apiKey: string };
+
+/** Signs in to the admin console at `baseUrl` and waits for Conversations and its live connection. */
+export async function signInToConsole(page: Page, baseUrl: string, fields: ConsoleCredentials): Promise<void> {
+  await page.goto(`${baseUrl}/admin/login`);
+  if ('apiKey' in fields) await page.getByLabel('API key').fill(fields.apiKey);
+  else {
+    await page.getByLabel('Email').fill(fields.email);
+    await page.getByLabel('Password', { exact: true }).fill(fields.password);
+  }
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}/admin/conversations`);
+  await page.locator('#connection[data-state="live"]').waitFor();
 }
