@@ -1,16 +1,13 @@
-import got from 'got';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../../config.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Logger } from '../../logger.js';
 import type { MetricsHub } from '../../metrics/registry.js';
 import type { RedisLink } from '../../redis/link.js';
-import { createAddressGuard } from '../http/address-guard.js';
-import { createDeliveryGot } from '../http/sender.js';
 import { ThreadedDeliveryEngine, wantsDeliveryThread } from '../thread/host.js';
 import type { SharedClock } from '../thread/shared-clock.js';
 import { DeliveryEngine, type WebhookEngine } from './engine.js';
-import { registerAttemptMetrics } from './metrics.js';
+import { deliveryEngineParts } from './engine-parts.js';
 import { sharedWebhookLimits } from './shared-limits.js';
 
 export interface BuildDeliveryEngineOptions {
@@ -61,26 +58,25 @@ export async function buildDeliveryEngine(options: BuildDeliveryEngineOptions): 
     metrics.addSource(() => engine.metrics());
     return { engine, mode: 'thread', stop: () => engine.stop() };
   }
-  const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
-  const http = createDeliveryGot(got, guard);
-  const engine = new DeliveryEngine({
-    sequelize,
-    config,
-    logger,
-    secretBox: options.secretBox,
-    got: http.got,
-    guard,
-    shared: redis ? sharedWebhookLimits(redis, config, logger) : null,
-    metrics: registerAttemptMetrics(metrics.registry),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
-  });
+  const parts = deliveryEngineParts(
+    {
+      sequelize,
+      config,
+      logger,
+      secretBox: options.secretBox,
+      shared: redis ? sharedWebhookLimits(redis, config, logger) : null,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    },
+    metrics.registry,
+  );
+  const engine = new DeliveryEngine(parts.options);
   return {
     engine,
     mode: 'inline',
     stop: async () => {
       await engine.stop();
-      http.close();
+      parts.close();
     },
   };
 }

@@ -1,14 +1,11 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import got from 'got';
 import { Registry } from 'prom-client';
 import { connectDatabase } from '../../db/connect.js';
 import { SecretBox } from '../../crypto/secret-box.js';
 import { createLogger } from '../../logger.js';
-import { createAddressGuard } from '../http/address-guard.js';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../delivery/engine.js';
-import { registerAttemptMetrics } from '../delivery/metrics.js';
-import { createDeliveryGot } from '../http/sender.js';
+import { deliveryEngineParts } from '../delivery/engine-parts.js';
 import { sharedWebhookLimits } from '../delivery/shared-limits.js';
 import { connectRedis, type RedisLink } from '../../redis/link.js';
 import { deliveryWorkerMethods, type DeliveryWorkerApi, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
@@ -37,26 +34,24 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'livechat', config.LOG_FORMAT).child({ plugin: 'webhooks', thread: 'delivery' });
   // The engine never runs more than WEBHOOK_DB_CONCURRENCY operations at once.
   const sequelize = await connectDatabase(config.DATABASE_URL, { poolMax: config.WEBHOOK_DB_CONCURRENCY });
-  const guard = createAddressGuard(config.WEBHOOK_ALLOWED_HOSTS);
-  const http = createDeliveryGot(got, guard);
   const redis = init.redisNamespace && config.REDIS_URL ? connectInBackground(config.REDIS_URL, init.redisNamespace, logger) : null;
   // Counted here, in the thread that makes the attempts; the chat's thread reads them at each scrape.
   const metrics = new Registry();
-  const options: DeliveryEngineOptions = {
-    metrics: registerAttemptMetrics(metrics),
-    sequelize,
-    config,
-    logger,
-    secretBox: new SecretBox(Buffer.from(init.appKey)),
-    got: http.got,
-    guard,
-    ...(init.userAgent ? { userAgent: init.userAgent } : {}),
-    shared: redis ? sharedWebhookLimits(() => redis.link, config, logger) : null,
-    ...(init.clock ? { clock: new SharedClock(init.clock) } : {}),
-  };
-  const engine = new WorkerEngine(options, metrics, async () => {
+  const parts = deliveryEngineParts(
+    {
+      sequelize,
+      config,
+      logger,
+      secretBox: new SecretBox(Buffer.from(init.appKey)),
+      ...(init.userAgent ? { userAgent: init.userAgent } : {}),
+      shared: redis ? sharedWebhookLimits(() => redis.link, config, logger) : null,
+      ...(init.clock ? { clock: new SharedClock(init.clock) } : {}),
+    },
+    metrics,
+  );
+  const engine = new WorkerEngine(parts.options, metrics, async () => {
     await redis?.close();
-    http.close();
+    parts.close();
     await sequelize.close();
     // Nothing is left to keep this thread alive: it ends once the answer is posted.
     port.unref();
