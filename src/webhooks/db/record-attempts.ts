@@ -74,7 +74,7 @@ export async function completeAttempts(
       written.push({ input, update, webhookId: parseIntOr(row.webhook_id, 0), isTest: parseBool(row.is_test), conversationId: row.conversation_id == null ? null : parseIntOr(row.conversation_id, 0) });
       return update;
     });
-    if (written.length === 0) return { results, ended: [], released: 0 };
+    if (written.length === 0) return { results, ended: [], release: null, released: 0 };
     // One UPDATE for all: each column is a CASE on the primary key. Bound, because last_error
     // quotes the receiver's answer, and a U+0000 in SQL text ends the statement on SQLite.
     const bind: unknown[] = [];
@@ -103,25 +103,21 @@ export async function completeAttempts(
     if (failed && failedForGood.length > 0) await failed.deliveriesFailed(failedForGood, transaction);
     // A head that ended (delivered, or failed for good) lets the next row of its conversation go now.
     const ended = written.filter((w) => w.update.status !== 'pending' && w.conversationId !== null);
-    const released = ended.length > 0 ? await releaseNext(sequelize, endedGroups(ended), latest(ended), transaction) : 0;
-    return { results, ended, released };
+    if (ended.length === 0) return { results, ended, release: null, released: 0 };
+    const release = {
+      groups: ended.map((w) => ({ webhookId: w.webhookId, conversationId: w.conversationId! })),
+      now: ended.reduce((at, w) => (w.input.now > at ? w.input.now : at), ended[0]!.input.now),
+    };
+    return { results, ended, release, released: await releaseNext(sequelize, release.groups, release.now, transaction) };
   }, { retryDeadlocks: true });
-  const { results, ended } = recorded;
+  const { results, ended, release } = recorded;
   let released = recorded.released;
   // MySQL runs these transactions side by side, and one race slips past the release above: the next
   // row commits just after it looked, and a claim that read the head still pending (before this
   // commit) moves that row to the head's lease end, past any wake. Looking again now, after the
   // commit, finds it (waiting for that claim's lock if need be). No transaction: a read that finds
   // nothing commits nothing, and the one UPDATE is atomic. SQLite runs them one at a time.
-  if (mysql && ended.length > 0) released += await releaseNext(sequelize, endedGroups(ended), latest(ended));
+  if (mysql && release) released += await releaseNext(sequelize, release.groups, release.now);
   if (released === 0) return results;
   return results.map((update) => (update && ended.some((w) => w.update === update) ? { ...update, releasedNext: true } : update));
-}
-
-function endedGroups(ended: readonly { webhookId: number; conversationId: number | null }[]) {
-  return ended.map((w) => ({ webhookId: w.webhookId, conversationId: w.conversationId! }));
-}
-
-function latest(ended: readonly { input: { now: Date } }[]): Date {
-  return ended.reduce((at, w) => (w.input.now > at ? w.input.now : at), ended[0]!.input.now);
 }
