@@ -27,6 +27,13 @@ async function waitFor(check, ms) {
   return answer;
 }
 
+/** apt-get's package lists, read once however many services are brought. */
+let aptUpdated = false;
+function aptInstall(pkg) {
+  aptUpdated ||= sh('apt-get', ['update']);
+  return aptUpdated && sh('apt-get', ['install', '-y', pkg], { DEBIAN_FRONTEND: 'noninteractive' });
+}
+
 function sh(command, args, env = {}) {
   console.log(`pretest: ${command} ${args.join(' ')}`);
   return spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status === 0;
@@ -79,7 +86,7 @@ const services = [
     ready: chromiumReady,
     bring: () =>
       !process.env.CHROMIUM_PATH && isRoot && existsSync('/usr/bin/apt-get') &&
-      sh('apt-get', ['update']) && sh('apt-get', ['install', '-y', 'chromium'], { DEBIAN_FRONTEND: 'noninteractive' }),
+      aptInstall('chromium'),
     help: 'install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary',
   },
   {
@@ -87,7 +94,7 @@ const services = [
     ready: prometheusClientReady,
     bring: () =>
       !process.env.PROMETHEUS_PYTHON && isRoot && existsSync('/usr/bin/apt-get') &&
-      sh('apt-get', ['update']) && sh('apt-get', ['install', '-y', 'python3-prometheus-client'], { DEBIAN_FRONTEND: 'noninteractive' }),
+      aptInstall('python3-prometheus-client'),
     help: 'install it (Debian/Ubuntu: sudo apt-get install python3-prometheus-client) or set PROMETHEUS_PYTHON to a python3 that can import prometheus_client',
   },
   {
