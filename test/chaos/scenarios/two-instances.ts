@@ -48,7 +48,7 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
     await b.start();
     await apiClient(a.url, TEST_API_KEY).createWebhook({ name: 'ledger', url: ledger.url, events: ['message.received'] });
 
-    // Visitors on both instances, in separate loads so A's can be stopped before A dies.
+    // Visitors on both instances, in separate loads: A's is stopped once A is dead.
     const prefix = `pair-${Date.now()}`;
     // Many conversations of a few messages each: a conversation's deliveries go one after the other
     // (order per conversation, SPEC §5), each a failed first attempt and a retry a second later.
@@ -58,9 +58,10 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
     loadA.start();
     loadB.start();
     await sleep(options.loadMs ?? 5000);
-    const figuresA = await loadA.stop();
 
-    // Kill A while the receiver holds retries that A sent (told apart by their source ports).
+    // Kill A while the receiver holds retries that A sent (told apart by their source ports). A's
+    // visitors keep writing meanwhile: with them stopped, B's engine (woken by each of its own
+    // deliveries) took nearly every retry due and A could hold none for 15 s (1 run in 4).
     let fromA = 0;
     const caught = await waitUntil(() => (fromA = ledger.inFlightFrom(a.localPorts())) >= 2, 15_000, 20);
     if (!caught) problems.push('A never had retries in flight to kill it in the middle of');
@@ -68,6 +69,7 @@ export async function twoInstances(options: TwoInstanceOptions = {}): Promise<Sc
     const killAt = Date.now();
     const inFlightAtKill = ledger.inFlight();
     await a.kill('SIGKILL');
+    const figuresA = await loadA.stop();
     await sleep(1000);
     const figuresB = await loadB.stop();
 
