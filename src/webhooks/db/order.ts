@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { isMysql } from './delivery-rows.js';
 import { sqlDate } from './values.js';
 
 /**
@@ -83,9 +84,12 @@ export async function busyGroups(sequelize: Sequelize, groups: readonly OrderGro
  */
 export async function blockedUntil(sequelize: Sequelize, rowIds: readonly number[], transaction: Transaction): Promise<Map<number, unknown>> {
   if (rowIds.length === 0) return new Map();
+  // Named, not left to the planner: MariaDB chose (webhook_id) for `ORDER BY e.id LIMIT 1` and read
+  // the webhook's whole history per candidate (95,000 rows read per claim on average in bench figure 2).
+  const orderIndex = isMysql(sequelize) ? 'FORCE INDEX (webhook_deliveries_order)' : 'INDEXED BY webhook_deliveries_order';
   const rows = await sequelize.query<{ id: unknown; head_due: unknown }>(
     `SELECT d.id,
-            (SELECT e.next_attempt_at FROM webhook_deliveries e
+            (SELECT e.next_attempt_at FROM webhook_deliveries e ${orderIndex}
               WHERE e.webhook_id = d.webhook_id AND e.conversation_id = d.conversation_id
                 AND e.status = 'pending' AND e.id < d.id
               ORDER BY e.id LIMIT 1) AS head_due
