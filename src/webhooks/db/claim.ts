@@ -127,7 +127,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
     const blocked = await blockedUntil(sequelize, all.filter((r) => r.ordered).map((r) => r.id), transaction);
     const candidates = all.filter((r) => !blocked.has(r.id));
     const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
-    if (blocked.size > 0) await postponeBlocked(sequelize, blocked, options, transaction);
+    if (blocked.size > 0) await postponeBlocked(sequelize, blocked, new Set(chosen.taken.map((r) => r.id)), options, transaction);
     const { taken, ahead, refused, capacityExhausted } = chosen;
     const postponed = blocked.size;
     if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length, postponed };
@@ -165,14 +165,22 @@ const RECHECK_MS = 1000;
 /**
  * Moves rows found behind their conversation's head past the head's next due time (at least a
  * moment from now), so later claims do not scan them again and again; the head's end makes the
- * next one due at once (order.ts releaseNext). Within the claim's transaction: the rows are locked.
+ * next one due at once (order.ts releaseNext). A head this claim takes is next due when its lease
+ * ends. Within the claim's transaction: the rows are locked.
  */
-async function postponeBlocked(sequelize: Sequelize, blocked: ReadonlyMap<number, unknown>, options: ClaimOptions, transaction: Transaction): Promise<void> {
+async function postponeBlocked(
+  sequelize: Sequelize,
+  blocked: ReadonlyMap<number, { headId: number; headDue: unknown }>,
+  takenIds: ReadonlySet<number>,
+  options: ClaimOptions,
+  transaction: Transaction,
+): Promise<void> {
   const floor = options.now.getTime() + RECHECK_MS;
   const byTime = new Map<number, number[]>();
-  for (const [id, headDue] of blocked) {
-    // A head taken by this claim is due again when its lease ends; parseDate answers null for what it cannot read.
-    const at = Math.max(parseDate(headDue)?.getTime() ?? floor, floor);
+  for (const [id, { headId, headDue }] of blocked) {
+    // parseDate answers null for what it cannot read.
+    const headAt = takenIds.has(headId) ? options.leaseUntil.getTime() : parseDate(headDue)?.getTime() ?? floor;
+    const at = Math.max(headAt, floor);
     byTime.set(at, [...(byTime.get(at) ?? []), id]);
   }
   for (const [at, ids] of byTime) {

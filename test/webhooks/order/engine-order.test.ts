@@ -101,6 +101,20 @@ describe.each(engineCases)('order per conversation in the engine on %s, %s engin
     expect((await h.deliveries(webhookId)).map((d) => d.status)).toEqual(['failed', 'delivered']);
   });
 
+  it('the next row goes as soon as its head ends, however long the head took, with no sweep to wait for', async () => {
+    // The head answers slowly; meanwhile the engine's clock moves on past every short wait a claim
+    // may have given the row behind it. No sweeper runs in this rig: only the head's end can start it.
+    receiver.respond((request) => ({ delayMs: request.json<{ n: number }>().n === 0 ? 500 : 0 }));
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    await insertConversation(h, webhookId, 7, 2);
+    await h.engine.sweepOnce();
+    h.clock.advance(5_000);
+    await until(() => receiver.requests.length === 2, 5_000);
+    await h.engine.idle();
+    expect(arrivals(receiver)).toEqual(['7:0', '7:1']);
+    expect((await h.deliveries(webhookId)).map((d) => d.status)).toEqual(['delivered', 'delivered']);
+  });
+
   it('a redelivery is outside the order: it goes now, whatever is pending before it', async () => {
     receiver.respond((request) => ({ status: request.json<{ n: number }>().n === 0 ? 500 : 200 }));
     const webhookId = await h.createWebhook({ url: receiver.url });
