@@ -9,6 +9,7 @@ import { startBenchServer } from '../lib/server.js';
 import { createWebhook } from '../lib/api.js';
 import { bytes, count, percent, perSecond, ratio } from '../lib/format.js';
 import { retainedHeap } from '../lib/gc.js';
+import { measureCpu } from '../lib/cpu.js';
 import type { BenchContext } from '../lib/context.js';
 import type { ScenarioResult } from '../lib/result.js';
 
@@ -58,6 +59,9 @@ export async function throughput(ctx: BenchContext): Promise<ScenarioResult> {
         `Receiver saw ${count(durable.received)} POSTs, ${durable.duplicates} duplicates; ${durable.notDelivered} rows not delivered. ` +
         `The writers were held back (more than ${maxBehindFor(settings)} deliveries not yet received) ${percent(durable.heldBack)} of the time: ` +
         `${durable.heldBack > 0.2 ? 'delivery, not event writing, set the pace' : 'event writing (the chat side), not delivery, set the pace for much of the run'}.`,
+      `- CPU time per 1,000 delivered rows (steadier than the rate when the machine is shared): ` +
+        `${durable.cpuPerThousand.processMs.toFixed(0)} ms in this process (server, delivery thread, writers; the receiver has its own)` +
+        `${durable.cpuPerThousand.databaseMs === null ? '' : `, ${durable.cpuPerThousand.databaseMs.toFixed(0)} ms in the database server`}.`,
       `- Heap still in use after the run (after a full GC) grew by ${bytes(durable.retainedPerRow)} per delivered row ` +
         '(the server and its engine share this process; a figure well above zero means something keeps every delivery alive).',
       `- SQL statements per delivered row on the durable path (emit, claim, record; ${durable.sql.total.toFixed(1)} in all): ` +
@@ -100,6 +104,7 @@ export async function measureDurable({ settings, receiver }: Pick<BenchContext, 
       }
     })();
     const statements = countStatements(sequelize);
+    const cpu = measureCpu();
     const start = performance.now();
     const deadline = start + settings.throughput.durableSeconds * 1000;
     let events = 0;
@@ -120,6 +125,7 @@ export async function measureDurable({ settings, receiver }: Pick<BenchContext, 
     const producing = (performance.now() - start) * PRODUCERS;
     const drained = await waitFor(async () => (await pendingRows(sequelize)) === 0, 120_000, 20);
     const seconds = (performance.now() - start) / 1000;
+    const cpuSpent = cpu.stop();
     const sql = statements.stop();
     polling = false;
     await poller;
@@ -127,6 +133,10 @@ export async function measureDurable({ settings, receiver }: Pick<BenchContext, 
     const counts = await receiver.counts();
     const retainedPerRow = (retainedHeap() - heapBefore) / Math.max(1, delivered);
     return {
+      cpuPerThousand: {
+        processMs: (cpuSpent.processMs * 1000) / Math.max(1, delivered),
+        databaseMs: cpuSpent.databaseMs === null ? null : (cpuSpent.databaseMs * 1000) / Math.max(1, delivered),
+      },
       retainedPerRow,
       heldBack: heldBackMs / producing,
       sql: perUnit(sql, delivered),
