@@ -88,20 +88,25 @@ export async function blockedUntil(sequelize: Sequelize, rowIds: readonly number
   // Named, not left to the planner: MariaDB chose (webhook_id) for `ORDER BY e.id LIMIT 1` and read
   // the webhook's whole history per candidate (95,000 rows read per claim on average in bench figure 2).
   const orderIndex = isMysql(sequelize) ? 'FORCE INDEX (webhook_deliveries_order)' : 'INDEXED BY webhook_deliveries_order';
-  const head = (column: string) =>
-    `(SELECT e.${column} FROM webhook_deliveries e ${orderIndex}
-       WHERE e.webhook_id = d.webhook_id AND e.conversation_id = d.conversation_id
-         AND e.status = 'pending' AND e.id < d.id
-       ORDER BY e.id LIMIT 1)`;
-  const rows = await sequelize.query<{ id: unknown; head_id: unknown; head_due: unknown }>(
-    `SELECT d.id, ${head('id')} AS head_id, ${head('next_attempt_at')} AS head_due
+  const rows = await sequelize.query<{ id: unknown; head_id: unknown }>(
+    `SELECT d.id,
+            (SELECT e.id FROM webhook_deliveries e ${orderIndex}
+              WHERE e.webhook_id = d.webhook_id AND e.conversation_id = d.conversation_id
+                AND e.status = 'pending' AND e.id < d.id
+              ORDER BY e.id LIMIT 1) AS head_id
        FROM webhook_deliveries d
       WHERE d.id IN (:ids) AND d.conversation_id IS NOT NULL`,
     { type: QueryTypes.SELECT, transaction, replacements: { ids: [...rowIds] } },
   );
-  const blocked = new Map<number, { headId: number; headDue: unknown }>();
-  for (const r of rows) if (r.head_id !== null && r.head_id !== undefined) blocked.set(Number(r.id), { headId: Number(r.head_id), headDue: r.head_due });
-  return blocked;
+  const behind = rows.filter((r) => r.head_id !== null && r.head_id !== undefined).map((r) => ({ id: Number(r.id), headId: Number(r.head_id) }));
+  if (behind.length === 0) return new Map();
+  // Most claims find no row behind another: the heads' times are read only when some are.
+  const heads = await sequelize.query<{ id: unknown; next_attempt_at: unknown }>(
+    'SELECT id, next_attempt_at FROM webhook_deliveries WHERE id IN (:ids)',
+    { type: QueryTypes.SELECT, transaction, replacements: { ids: [...new Set(behind.map((b) => b.headId))] } },
+  );
+  const dueOf = new Map(heads.map((h) => [Number(h.id), h.next_attempt_at]));
+  return new Map(behind.map((b) => [b.id, { headId: b.headId, headDue: dueOf.get(b.headId) ?? null }]));
 }
 
 /**

@@ -108,16 +108,18 @@ export async function completeAttempts(
       groups: ended.map((w) => ({ webhookId: w.webhookId, conversationId: w.conversationId! })),
       now: ended.reduce((at, w) => (w.input.now > at ? w.input.now : at), ended[0]!.input.now),
     };
-    return { results, ended, release, released: await releaseNext(sequelize, release.groups, release.now, transaction) };
+    // SQLite runs write transactions one at a time: the release belongs in this one.
+    return { results, ended, release, released: mysql ? 0 : await releaseNext(sequelize, release.groups, release.now, transaction) };
   }, { retryDeadlocks: true });
   const { results, ended, release } = recorded;
   let released = recorded.released;
-  // MySQL runs these transactions side by side, and one race slips past the release above: the next
-  // row commits just after it looked, and a claim that read the head still pending (before this
-  // commit) moves that row to the head's lease end, past any wake. Looking again now, after the
-  // commit, finds it (waiting for that claim's lock if need be). No transaction: a read that finds
-  // nothing commits nothing, and the one UPDATE is atomic. SQLite runs them one at a time.
-  if (mysql && release) released += await releaseNext(sequelize, release.groups, release.now);
+  // MySQL runs these transactions side by side: a release inside this one could miss a next row
+  // committed just after it looked, which a claim that read the head still pending (before this
+  // commit) moves to the head's lease end, past any wake. After the commit every such claim sees
+  // the head ended, and this release sees every row committed before it (waiting for a claim's lock
+  // if need be). No transaction: a read that finds nothing commits nothing, and the one UPDATE is
+  // atomic. If the process dies in between, the next row's own due time brings it back.
+  if (mysql && release) released = await releaseNext(sequelize, release.groups, release.now);
   if (released === 0) return results;
   return results.map((update) => (update && ended.some((w) => w.update === update) ? { ...update, releasedNext: true } : update));
 }

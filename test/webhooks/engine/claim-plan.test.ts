@@ -98,7 +98,7 @@ describe.each(dialects)('claim query plan on %s', (dialect) => {
     let sql = '';
     const options = (h.sequelize as unknown as { options: { logging: unknown } }).options;
     options.logging = (text: string) => {
-      if (text.includes('AS head_due')) sql = text.replace(/^Executing \([^)]*\): /, '').replace(/;$/, '');
+      if (text.includes('AS head_id')) sql = text.replace(/^Executing \([^)]*\): /, '').replace(/;$/, '');
     };
     const { blocked, rowsRead } = await h.sequelize.transaction(async (transaction) => {
       const reads = async () => {
