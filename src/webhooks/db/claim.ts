@@ -85,6 +85,8 @@ export interface ClaimResult {
    * after this one reaches the due rows (heads among them) they stood in front of.
    */
   postponed: number;
+  /** When the earliest of the moved rows comes due again (null: none moved): a sweep then looks at it again. */
+  recheckAt: Date | null;
 }
 
 /**
@@ -92,7 +94,7 @@ export interface ClaimResult {
  * never get the same row (FOR UPDATE SKIP LOCKED); on SQLite the IMMEDIATE transaction serialises claims.
  */
 export async function claimDeliveries(sequelize: Sequelize, options: ClaimOptions): Promise<ClaimResult> {
-  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false, postponed: 0 };
+  const none = { claimed: [], ahead: new Set<number>(), refused: new Set<number>(), capacityExhausted: false, postponed: 0, recheckAt: null };
   if (options.limit <= 0 || options.deliveryIds?.length === 0) return { ...none, seen: 0 };
   const mysql = isMysql(sequelize);
   const where = ["d.status = 'pending'", 'd.next_attempt_at <= :now'];
@@ -127,10 +129,10 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
     const blocked = await blockedUntil(sequelize, all.filter((r) => r.ordered).map((r) => r.id), transaction);
     const candidates = all.filter((r) => !blocked.has(r.id));
     const chosen = options.quota ? chooseWithinQuota(candidates, options.quota) : { ...none, taken: candidates };
-    if (blocked.size > 0) await postponeBlocked(sequelize, blocked, new Set(chosen.taken.map((r) => r.id)), options, transaction);
+    const recheckAt = blocked.size > 0 ? await postponeBlocked(sequelize, blocked, new Set(chosen.taken.map((r) => r.id)), options, transaction) : null;
     const { taken, ahead, refused, capacityExhausted } = chosen;
     const postponed = blocked.size;
-    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length, postponed };
+    if (taken.length === 0) return { ...none, refused, capacityExhausted, seen: rows.length, postponed, recheckAt };
     const until = sqlDate(sequelize, options.leaseUntil);
     await sequelize.query(
       'UPDATE webhook_deliveries SET lease_owner = :owner, lease_expires_at = :until, next_attempt_at = :until WHERE id IN (:ids)',
@@ -154,7 +156,7 @@ export async function claimDeliveries(sequelize: Sequelize, options: ClaimOption
       createdAt: parseDate(r.created_at) ?? options.now,
       leaseOwner: options.owner,
     }));
-    return { claimed, ahead, refused, capacityExhausted, seen: rows.length, postponed };
+    return { claimed, ahead, refused, capacityExhausted, seen: rows.length, postponed, recheckAt };
   }, engineTransaction);
 }
 
@@ -166,7 +168,7 @@ const RECHECK_MS = 1000;
  * Moves rows found behind their conversation's head past the head's next due time (at least a
  * moment from now), so later claims do not scan them again and again; the head's end makes the
  * next one due at once (order.ts releaseNext). A head this claim takes is next due when its lease
- * ends. Within the claim's transaction: the rows are locked.
+ * ends. Within the claim's transaction: the rows are locked. Answers the earliest time given.
  */
 async function postponeBlocked(
   sequelize: Sequelize,
@@ -174,7 +176,7 @@ async function postponeBlocked(
   takenIds: ReadonlySet<number>,
   options: ClaimOptions,
   transaction: Transaction,
-): Promise<void> {
+): Promise<Date> {
   const floor = options.now.getTime() + RECHECK_MS;
   const byTime = new Map<number, number[]>();
   for (const [id, { headId, headDue }] of blocked) {
@@ -190,4 +192,5 @@ async function postponeBlocked(
       replacements: { at: sqlDate(sequelize, new Date(at)), ids },
     });
   }
+  return new Date(Math.min(...byTime.keys()));
 }

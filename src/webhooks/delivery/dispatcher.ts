@@ -45,6 +45,8 @@ export class Dispatcher {
   #sweepQueued = false;
   #sweepRunning = false;
   #retryArmed = false;
+  /** The time of the recheck sweep armed for rows a claim moved (see #recheck), or null. */
+  #recheckAtMs: number | null = null;
   /** Deliveries of committed events waiting for their first claim (see sendSoon). */
   #soon: { ids: string[]; webhooks: Map<number, WebhookRecord> } = { ids: [], webhooks: new Map() };
 
@@ -226,6 +228,7 @@ export class Dispatcher {
       skipWebhookIds: [...skipped],
       quota: this.#claimQuota(nowMs),
     }));
+    if (result.recheckAt) this.#recheck(result.recheckAt.getTime());
     for (const webhookId of result.refused) skipped.add(webhookId);
     if (result.capacityExhausted) slots.waitForCapacity();
     slots.claimLeft(skipped);
@@ -267,6 +270,20 @@ export class Dispatcher {
     // A slot may have freed while the claim ran.
     for (const webhookId of aheadFor) this.#startHeld(webhookId);
     return { claimed: rows.length, seen: result.seen, postponed: result.postponed };
+  }
+
+  /**
+   * Rows a claim moved past their conversation's head come due again at `atMs`: a sweep then,
+   * whether or not the head's end woke one (a release can miss a row, e.g. one a concurrent claim
+   * held locked), so no row of a conversation waits for the cron. One timer, the earliest.
+   */
+  #recheck(atMs: number): void {
+    if (this.#recheckAtMs !== null && this.#recheckAtMs <= atMs) return;
+    this.#recheckAtMs = atMs;
+    this.#o.runtime.later(Math.max(0, atMs - this.#o.clock.now().getTime()), () => {
+      if (this.#recheckAtMs === atMs) this.#recheckAtMs = null;
+      this.wake();
+    });
   }
 
   /** What each webhook may take in a claim now: its free slots, and room to hold rows ahead unless that would pause it. */
