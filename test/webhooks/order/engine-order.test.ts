@@ -115,6 +115,23 @@ describe.each(engineCases)('order per conversation in the engine on %s, %s engin
     expect((await h.deliveries(webhookId)).map((d) => d.status)).toEqual(['delivered', 'delivered']);
   });
 
+  // Row locks held by another process: MySQL's (SQLite runs one writer at a time).
+  (dialect === 'mysql' ? it : it.skip)('a head a sweep could not take is looked at again when the rows moved behind it come due, without a cron or a release to wake the engine', async () => {
+    const webhookId = await h.createWebhook({ url: receiver.url });
+    const [head] = await insertConversation(h, webhookId, 7, 2);
+    // Another process's claim holds the head locked while this engine sweeps: SKIP LOCKED passes
+    // it by, and the row behind it is moved a moment past it. No sweeper runs in this rig, and no
+    // head ends, so nothing else would start a sweep.
+    const held = await h.sequelize.transaction();
+    await h.sequelize.query("SELECT id FROM webhook_deliveries WHERE delivery_id = :id FOR UPDATE", { transaction: held, replacements: { id: head!.deliveryId } });
+    await h.engine.sweepOnce();
+    await held.commit();
+    expect(receiver.requests).toHaveLength(0);
+    await until(() => receiver.requests.length === 2, 10_000);
+    await h.engine.idle();
+    expect(arrivals(receiver)).toEqual(['7:0', '7:1']);
+  });
+
   it('a redelivery is outside the order: it goes now, whatever is pending before it', async () => {
     receiver.respond((request) => ({ status: request.json<{ n: number }>().n === 0 ? 500 : 200 }));
     const webhookId = await h.createWebhook({ url: receiver.url });
@@ -185,35 +202,5 @@ describe.each(engineCases)('a sweep reaches the heads behind rows that wait for 
     await h.engine.idle();
     const got = arrivals(receiver);
     for (const c of conversations) expect(got.filter((a) => a.startsWith(`${c}:`))).toEqual([0, 1, 2, 3].map((n) => `${c}:${n}`));
-  });
-});
-
-describe.each(engineCases.filter(([dialect]) => dialect === 'mysql'))('a head a sweep could not take, on %s, %s engine', (dialect, mode) => {
-  let h: Harness<WebhookEngine>;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    h = await startHarness(dialect, {}, {}, mode);
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await h?.close();
-    await receiver?.close();
-  });
-
-  it('is looked at again when the rows moved behind it come due, without a cron or a release to wake the engine', async () => {
-    const webhookId = await h.createWebhook({ url: receiver.url });
-    const [head] = await insertConversation(h, webhookId, 7, 2);
-    // Another process's claim holds the head locked while this engine sweeps: SKIP LOCKED passes
-    // it by, and the row behind it is moved a moment past it. No sweeper runs in this rig, and no
-    // head ends, so nothing else would start a sweep.
-    const held = await h.sequelize.transaction();
-    await h.sequelize.query("SELECT id FROM webhook_deliveries WHERE delivery_id = :id FOR UPDATE", { transaction: held, replacements: { id: head!.deliveryId } });
-    await h.engine.sweepOnce();
-    await held.commit();
-    expect(receiver.requests).toHaveLength(0);
-    await until(() => receiver.requests.length === 2, 10_000);
-    await h.engine.idle();
-    expect(arrivals(receiver)).toEqual(['7:0', '7:1']);
   });
 });
