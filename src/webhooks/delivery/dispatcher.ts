@@ -278,9 +278,12 @@ export class Dispatcher {
    * held locked), so no row of a conversation waits for the cron. One timer, the earliest.
    */
   #recheck(atMs: number): void {
-    if (this.#recheckAtMs !== null && this.#recheckAtMs <= atMs) return;
+    const nowMs = this.#o.clock.now().getTime();
+    // One armed for a time still ahead and no later than this one will do (one whose time has
+    // passed by the clock has not fired yet only if the clock jumped: a test's, or a corrected one).
+    if (this.#recheckAtMs !== null && this.#recheckAtMs <= atMs && this.#recheckAtMs > nowMs) return;
     this.#recheckAtMs = atMs;
-    this.#o.runtime.later(Math.max(0, atMs - this.#o.clock.now().getTime()), () => {
+    this.#o.runtime.later(Math.max(0, atMs - nowMs), () => {
       if (this.#recheckAtMs === atMs) this.#recheckAtMs = null;
       this.wake();
     });
