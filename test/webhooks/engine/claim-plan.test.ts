@@ -12,6 +12,20 @@ import { startHarness, type Harness } from '../../support/engine-rig.js';
  * size: the plan of the exact statement claimDeliveries sends, on a table where few rows are due.
  * Its order gate (SPEC §5) must cost a seek per candidate, however long the webhook's history.
  */
+/** Runs `work`, and answers it with the text of the last statement it sent that contains `marker`. */
+async function withStatement<T>(h: Harness, marker: string, work: () => Promise<T>): Promise<{ result: T; sql: string }> {
+  let sql = '';
+  const options = (h.sequelize as unknown as { options: { logging: unknown } }).options;
+  options.logging = (text: string) => {
+    if (text.includes(marker)) sql = text.replace(/^Executing \([^)]*\): /, '').replace(/;$/, '');
+  };
+  try {
+    return { result: await work(), sql };
+  } finally {
+    options.logging = false;
+  }
+}
+
 describe.each(dialects)('claim query plan on %s', (dialect) => {
   let h: Harness;
   beforeAll(async () => {
@@ -43,13 +57,9 @@ describe.each(dialects)('claim query plan on %s', (dialect) => {
     if (dialect === 'mysql') await h.sequelize.query('ANALYZE TABLE webhook_deliveries');
     else await h.sequelize.query('ANALYZE');
 
-    let claimSql = '';
-    const options = (h.sequelize as unknown as { options: { logging: unknown } }).options;
-    options.logging = (sql: string) => {
-      if (sql.includes('ORDER BY d.next_attempt_at')) claimSql = sql.replace(/^Executing \([^)]*\): /, '').replace(/ FOR UPDATE SKIP LOCKED;?$/, '').replace(/;$/, '');
-    };
-    const { claimed } = await claimDeliveries(h.sequelize, { owner: 'plan', now, leaseUntil: new Date(now.getTime() + 60_000), limit: 20, skipWebhookIds: [99] });
-    options.logging = false;
+    const { result: { claimed }, sql } = await withStatement(h, 'ORDER BY d.next_attempt_at', () =>
+      claimDeliveries(h.sequelize, { owner: 'plan', now, leaseUntil: new Date(now.getTime() + 60_000), limit: 20, skipWebhookIds: [99] }));
+    const claimSql = sql.replace(/ FOR UPDATE SKIP LOCKED$/, '');
     expect(claimed.length).toBe(20);
     expect(claimed.every((c) => c.webhookId === active)).toBe(true);
 
@@ -95,12 +105,7 @@ describe.each(dialects)('claim query plan on %s', (dialect) => {
     )).map((r) => Number(r.id));
     expect(ids).toHaveLength(30);
 
-    let sql = '';
-    const options = (h.sequelize as unknown as { options: { logging: unknown } }).options;
-    options.logging = (text: string) => {
-      if (text.includes('AS head_id')) sql = text.replace(/^Executing \([^)]*\): /, '').replace(/;$/, '');
-    };
-    const { blocked, rowsRead } = await h.sequelize.transaction(async (transaction) => {
+    const { result: { blocked, rowsRead }, sql } = await withStatement(h, 'AS head_id', () => h.sequelize.transaction(async (transaction) => {
       const reads = async () => {
         if (dialect !== 'mysql') return 0;
         const status = await h.sequelize.query<{ Variable_name: string; Value: string }>(
@@ -111,8 +116,7 @@ describe.each(dialects)('claim query plan on %s', (dialect) => {
       const before = await reads();
       const blocked = await blockedUntil(h.sequelize, ids, transaction);
       return { blocked, rowsRead: (await reads()) - before };
-    });
-    options.logging = false;
+    }));
     // The rows behind a pending row of their conversation, and no other.
     expect([...blocked.keys()].sort((a, b) => a - b)).toEqual(ids.slice(20));
 
